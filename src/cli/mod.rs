@@ -1,0 +1,403 @@
+//! Argument parsing, calls into the library, printing. No logic the library lacks.
+
+use std::io::{BufRead as _, Write as _};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use passgate::scheme::pbkdf2::Pbkdf2Variant;
+use passgate::{HashParams, Policy, Scheme, StoredHash, VerifyError};
+use serde_json::{Value, json};
+
+mod password;
+
+/// Match, success.
+const EXIT_OK: u8 = 0;
+/// Mismatch, denied.
+const EXIT_MISMATCH: u8 = 1;
+/// Usage error, unparseable hash, policy refusal.
+pub(crate) const EXIT_ERROR: u8 = 2;
+
+/// Verify, identify and create stored password hashes.
+///
+/// Passwords are read from standard input (one trailing newline removed) or, on a terminal,
+/// from a prompt without echo; never from the command line.
+#[derive(Parser, Debug)]
+#[command(name = "passgate", version, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Print machine-readable JSON on standard output.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(flatten)]
+    limits: Limits,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Verify the password on standard input against a stored hash.
+    ///
+    /// Exit status: 0 match, 1 mismatch or locked account, 2 the hash or password was refused.
+    Verify {
+        /// The stored hash (quote it: it holds `$`). Use --stored-file to keep it out of the
+        /// process list.
+        #[arg(
+            required_unless_present = "stored_file",
+            conflicts_with = "stored_file"
+        )]
+        stored: Option<String>,
+        /// Read the stored hash from the first line of this file instead.
+        #[arg(long, value_name = "FILE")]
+        stored_file: Option<PathBuf>,
+    },
+    /// Describe stored hashes: scheme, parameters, legacy status, policy verdict. Never
+    /// prints a salt or digest. With no arguments, reads one hash per line from standard
+    /// input.
+    ///
+    /// Exit status: 0 every hash is usable under the policy, 2 otherwise.
+    Identify {
+        /// Stored hashes.
+        stored: Vec<String>,
+    },
+    /// Hash the password on standard input and print the stored form.
+    Hash {
+        /// The scheme to hash with.
+        #[arg(long, value_enum, default_value = "bcrypt")]
+        scheme: HashScheme,
+        /// bcrypt cost, 4–31 (default 12).
+        #[arg(long, conflicts_with_all = ["rounds", "iterations"])]
+        cost: Option<u32>,
+        /// sha-crypt rounds, 1000–999999999 (default: sha256crypt 535000, sha512crypt 656000).
+        #[arg(long, conflicts_with_all = ["cost", "iterations"])]
+        rounds: Option<u32>,
+        /// PBKDF2 iterations (default: sha1 1300000, sha256 600000, sha512 210000).
+        #[arg(long, conflicts_with_all = ["cost", "rounds"])]
+        iterations: Option<u32>,
+    },
+}
+
+/// The schemes `hash` can write (md5crypt and apr1 are verify-only).
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum HashScheme {
+    Bcrypt,
+    Sha256crypt,
+    Sha512crypt,
+    #[value(name = "pbkdf2-sha1")]
+    Pbkdf2Sha1,
+    #[value(name = "pbkdf2-sha256")]
+    Pbkdf2Sha256,
+    #[value(name = "pbkdf2-sha512")]
+    Pbkdf2Sha512,
+    #[value(name = "pbkdf2-b64salt-sha256")]
+    Pbkdf2B64saltSha256,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum PolicyName {
+    /// Legacy schemes verify and always need a rehash.
+    Default,
+    /// Legacy schemes (md5crypt, apr1, pbkdf2-sha1) are refused.
+    Strict,
+}
+
+#[derive(Args, Debug)]
+struct Limits {
+    /// Which policy to start from.
+    #[arg(long, global = true, value_enum, default_value = "default")]
+    policy: PolicyName,
+    /// Highest bcrypt cost to verify (default 16).
+    #[arg(long, global = true, value_name = "COST")]
+    max_cost: Option<u32>,
+    /// Most sha-crypt rounds to verify (default 10000000).
+    #[arg(long, global = true, value_name = "ROUNDS")]
+    max_rounds: Option<u32>,
+    /// Most PBKDF2 iterations × blocks to verify (default 10000000).
+    #[arg(long, global = true, value_name = "WORK")]
+    max_work: Option<u64>,
+    /// Longest password in bytes (default 1024).
+    #[arg(long, global = true, value_name = "BYTES")]
+    max_password_len: Option<usize>,
+}
+
+impl Limits {
+    fn policy(&self) -> Policy {
+        let mut policy = match self.policy {
+            PolicyName::Default => Policy::default(),
+            PolicyName::Strict => Policy::strict(),
+        };
+        if let Some(n) = self.max_cost {
+            policy.max_bcrypt_cost = n;
+        }
+        if let Some(n) = self.max_rounds {
+            policy.max_shacrypt_rounds = n;
+        }
+        if let Some(n) = self.max_work {
+            policy.max_pbkdf2_work = n;
+        }
+        if let Some(n) = self.max_password_len {
+            policy.max_password_len = n;
+        }
+        policy
+    }
+}
+
+/// Parses the command line and runs the command.
+pub(crate) fn run() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse();
+    let policy = cli.limits.policy();
+    let out = Output { json: cli.json };
+    let code = match cli.command {
+        Command::Verify {
+            stored,
+            stored_file,
+        } => {
+            let stored = match (stored, stored_file) {
+                (Some(s), _) => s,
+                (None, Some(path)) => read_first_line(&path)?,
+                (None, None) => bail!("no stored hash given"),
+            };
+            verify(&policy, &stored, &out)?
+        }
+        Command::Identify { stored } => {
+            let stored = if stored.is_empty() {
+                std::io::stdin()
+                    .lock()
+                    .lines()
+                    .collect::<Result<Vec<_>, _>>()
+                    .context("reading hashes from standard input")?
+            } else {
+                stored
+            };
+            identify(&policy, &stored, &out)?
+        }
+        Command::Hash {
+            scheme,
+            cost,
+            rounds,
+            iterations,
+        } => {
+            let params = hash_params(scheme, cost, rounds, iterations)?;
+            hash(&policy, params, &out)?
+        }
+    };
+    Ok(ExitCode::from(code))
+}
+
+fn read_first_line(path: &PathBuf) -> anyhow::Result<String> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(text.lines().next().unwrap_or_default().to_owned())
+}
+
+struct Output {
+    json: bool,
+}
+
+impl Output {
+    fn json(&self, value: &Value) -> anyhow::Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        serde_json::to_writer(&mut stdout, value)?;
+        writeln!(stdout)?;
+        Ok(())
+    }
+}
+
+fn verify(policy: &Policy, stored: &str, out: &Output) -> anyhow::Result<u8> {
+    let password = password::read(policy.max_password_len, false)?;
+    let result = policy.verify(stored, &password);
+    let code = match result {
+        Ok(_) => EXIT_OK,
+        Err(VerifyError::Mismatch | VerifyError::Disabled) => EXIT_MISMATCH,
+        Err(_) => EXIT_ERROR,
+    };
+    match (out.json, result) {
+        (true, Ok(v)) => out.json(&json!({
+            "result": "match",
+            "scheme": v.scheme.name(),
+            "needs_rehash": v.needs_rehash,
+            "truncated": v.truncated,
+        }))?,
+        (true, Err(e)) => out.json(&json!({
+            "result": if code == EXIT_MISMATCH { "mismatch" } else { "error" },
+            "error": e.name(),
+            "message": e.to_string(),
+        }))?,
+        (false, Ok(v)) => {
+            let mut line = format!("match ({})", v.scheme);
+            if v.needs_rehash {
+                line.push_str(", needs rehash");
+            }
+            if v.truncated {
+                line.push_str(", password truncated to 72 bytes");
+            }
+            println!("{line}");
+        }
+        (false, Err(e)) if code == EXIT_MISMATCH => println!("{e}"),
+        (false, Err(e)) => eprintln!("passgate: {e}"),
+    }
+    Ok(code)
+}
+
+/// Parameters of a parsed hash, as name/value pairs. Never the salt or digest.
+fn parameters(hash: &StoredHash) -> Vec<(&'static str, Value)> {
+    match hash {
+        StoredHash::Bcrypt(h) => vec![
+            ("ident", json!(h.variant().id())),
+            ("cost", json!(h.cost())),
+        ],
+        StoredHash::Md5Crypt(_) => vec![("rounds", json!(1000))],
+        StoredHash::ShaCrypt(h) => vec![
+            ("rounds", json!(h.rounds())),
+            ("explicit_rounds", json!(h.has_explicit_rounds())),
+        ],
+        StoredHash::Pbkdf2(h) => vec![
+            ("iterations", json!(h.iterations())),
+            ("digest_bytes", json!(h.digest_len())),
+            ("work", json!(h.work())),
+        ],
+        _ => Vec::new(),
+    }
+}
+
+fn identify(policy: &Policy, stored: &[String], out: &Output) -> anyhow::Result<u8> {
+    let mut code = EXIT_OK;
+    let mut reports = Vec::with_capacity(stored.len());
+    for s in stored {
+        let report = match StoredHash::parse(s) {
+            Ok(hash) => {
+                let verdict = policy.check_hash(&hash);
+                if verdict.is_err() {
+                    code = EXIT_ERROR;
+                }
+                let params: serde_json::Map<String, Value> = parameters(&hash)
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect();
+                json!({
+                    "scheme": hash.scheme().name(),
+                    "parameters": params,
+                    "legacy": hash.scheme().is_legacy(),
+                    "policy": match verdict {
+                        Ok(()) => json!("ok"),
+                        Err(e) => json!({"refused": e.name(), "message": e.to_string()}),
+                    },
+                    "needs_rehash": policy.needs_rehash(&hash),
+                })
+            }
+            Err(e) => {
+                code = EXIT_ERROR;
+                let e = VerifyError::from(e);
+                json!({"error": e.name(), "message": e.to_string()})
+            }
+        };
+        reports.push(report);
+    }
+    if out.json {
+        out.json(&Value::Array(reports))?;
+    } else {
+        for r in &reports {
+            println!("{}", identify_line(r));
+        }
+    }
+    Ok(code)
+}
+
+fn identify_line(r: &Value) -> String {
+    if let Some(message) = r.get("message").and_then(Value::as_str) {
+        return format!("error: {message}");
+    }
+    let mut line = r["scheme"].as_str().unwrap_or_default().to_owned();
+    if let Some(params) = r["parameters"].as_object() {
+        for (k, v) in params {
+            line.push_str(&format!(" {k}={v}"));
+        }
+    }
+    if r["legacy"] == json!(true) {
+        line.push_str(" legacy");
+    }
+    match r["policy"].get("message").and_then(Value::as_str) {
+        Some(m) => line.push_str(&format!(" refused: {m}")),
+        None => line.push_str(" policy=ok"),
+    }
+    if r["needs_rehash"] == json!(true) {
+        line.push_str(" needs-rehash");
+    }
+    line
+}
+
+fn hash_params(
+    scheme: HashScheme,
+    cost: Option<u32>,
+    rounds: Option<u32>,
+    iterations: Option<u32>,
+) -> anyhow::Result<HashParams> {
+    let pbkdf2 = |variant: Pbkdf2Variant, scheme: Scheme| -> anyhow::Result<HashParams> {
+        if cost.is_some() || rounds.is_some() {
+            bail!("{scheme} takes --iterations");
+        }
+        Ok(match iterations {
+            Some(iterations) => HashParams::Pbkdf2 {
+                variant,
+                iterations,
+            },
+            None => recommended(scheme)?,
+        })
+    };
+    Ok(match scheme {
+        HashScheme::Bcrypt => {
+            if rounds.is_some() || iterations.is_some() {
+                bail!("bcrypt takes --cost");
+            }
+            match cost {
+                Some(cost) => HashParams::Bcrypt { cost },
+                None => recommended(Scheme::Bcrypt)?,
+            }
+        }
+        HashScheme::Sha256crypt | HashScheme::Sha512crypt => {
+            if cost.is_some() || iterations.is_some() {
+                bail!("sha-crypt takes --rounds");
+            }
+            let sha256 = matches!(scheme, HashScheme::Sha256crypt);
+            match (rounds, sha256) {
+                (Some(r), true) => HashParams::Sha256Crypt { rounds: Some(r) },
+                (Some(r), false) => HashParams::Sha512Crypt { rounds: Some(r) },
+                (None, true) => recommended(Scheme::Sha256Crypt)?,
+                (None, false) => recommended(Scheme::Sha512Crypt)?,
+            }
+        }
+        HashScheme::Pbkdf2Sha1 => pbkdf2(Pbkdf2Variant::Sha1, Scheme::Pbkdf2Sha1)?,
+        HashScheme::Pbkdf2Sha256 => pbkdf2(Pbkdf2Variant::Sha256, Scheme::Pbkdf2Sha256)?,
+        HashScheme::Pbkdf2Sha512 => pbkdf2(Pbkdf2Variant::Sha512, Scheme::Pbkdf2Sha512)?,
+        HashScheme::Pbkdf2B64saltSha256 => {
+            pbkdf2(Pbkdf2Variant::B64SaltSha256, Scheme::Pbkdf2B64SaltSha256)?
+        }
+    })
+}
+
+fn recommended(scheme: Scheme) -> anyhow::Result<HashParams> {
+    HashParams::recommended(scheme).with_context(|| format!("{scheme} cannot be generated"))
+}
+
+fn hash(policy: &Policy, params: HashParams, out: &Output) -> anyhow::Result<u8> {
+    let password = password::read(policy.max_password_len, true)?;
+    match policy.hash(params, &password) {
+        Ok(stored) => {
+            if out.json {
+                out.json(&json!({"scheme": params.scheme().name(), "hash": stored}))?;
+            } else {
+                println!("{stored}");
+            }
+            Ok(EXIT_OK)
+        }
+        Err(e) => {
+            if out.json {
+                out.json(&json!({"error": e.name(), "message": e.to_string()}))?;
+            } else {
+                eprintln!("passgate: {e}");
+            }
+            Ok(EXIT_ERROR)
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! New hashes: parameters, OS-random salts, and the records they produce.
+
+use core::num::NonZeroU32;
+
+use crate::encoding::{LenientBase64, crypt_encode};
+use crate::error::HashError;
+use crate::scheme::Scheme;
+use crate::scheme::bcrypt::{BcryptHash, BcryptVariant};
+use crate::scheme::pbkdf2::{Pbkdf2Hash, Pbkdf2Salt, Pbkdf2Variant};
+use crate::scheme::shacrypt::{ShaCryptHash, ShaCryptVariant};
+use crate::stored::StoredHash;
+
+/// What to hash with. bcrypt hashes are written as `$2a$`, the only bcrypt identifier SFTPGo
+/// (Go's `crypto/bcrypt`) reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HashParams {
+    /// bcrypt at a cost of 4–31.
+    Bcrypt {
+        /// The key schedule runs 2^cost times.
+        cost: u32,
+    },
+    /// SHA-256 crypt; `None` writes no `rounds=` field (5000 rounds).
+    Sha256Crypt {
+        /// 1000–999 999 999, or `None` for the implicit 5000.
+        rounds: Option<u32>,
+    },
+    /// SHA-512 crypt; `None` writes no `rounds=` field (5000 rounds).
+    Sha512Crypt {
+        /// 1000–999 999 999, or `None` for the implicit 5000.
+        rounds: Option<u32>,
+    },
+    /// One of SFTPGo's PBKDF2 formats, with a digest of one hash block.
+    Pbkdf2 {
+        /// The HMAC hash and salt encoding.
+        variant: Pbkdf2Variant,
+        /// At least 1.
+        iterations: u32,
+    },
+}
+
+impl HashParams {
+    /// The scheme these parameters produce.
+    pub const fn scheme(self) -> Scheme {
+        match self {
+            Self::Bcrypt { .. } => Scheme::Bcrypt,
+            Self::Sha256Crypt { .. } => Scheme::Sha256Crypt,
+            Self::Sha512Crypt { .. } => Scheme::Sha512Crypt,
+            Self::Pbkdf2 { variant, .. } => variant.scheme(),
+        }
+    }
+
+    /// Recommended parameters for a scheme passgate can generate, or `None` for the
+    /// verify-only schemes (md5crypt, apr1). bcrypt cost 12; sha-crypt and PBKDF2 at
+    /// passlib's and OWASP's current figures.
+    pub const fn recommended(scheme: Scheme) -> Option<Self> {
+        Some(match scheme {
+            Scheme::Bcrypt => Self::Bcrypt { cost: 12 },
+            Scheme::Sha256Crypt => Self::Sha256Crypt {
+                rounds: Some(535_000),
+            },
+            Scheme::Sha512Crypt => Self::Sha512Crypt {
+                rounds: Some(656_000),
+            },
+            Scheme::Pbkdf2Sha1 => Self::Pbkdf2 {
+                variant: Pbkdf2Variant::Sha1,
+                iterations: 1_300_000,
+            },
+            Scheme::Pbkdf2Sha256 => Self::Pbkdf2 {
+                variant: Pbkdf2Variant::Sha256,
+                iterations: 600_000,
+            },
+            Scheme::Pbkdf2B64SaltSha256 => Self::Pbkdf2 {
+                variant: Pbkdf2Variant::B64SaltSha256,
+                iterations: 600_000,
+            },
+            Scheme::Pbkdf2Sha512 => Self::Pbkdf2 {
+                variant: Pbkdf2Variant::Sha512,
+                iterations: 210_000,
+            },
+            Scheme::Md5Crypt | Scheme::Apr1 => return None,
+        })
+    }
+
+    /// Checks the values against what the format can express.
+    pub(crate) fn validate(self) -> Result<(), HashError> {
+        let ok = match self {
+            Self::Bcrypt { cost } => (BcryptHash::MIN_COST..=BcryptHash::MAX_COST).contains(&cost),
+            Self::Sha256Crypt { rounds } | Self::Sha512Crypt { rounds } => rounds
+                .is_none_or(|r| (ShaCryptHash::MIN_ROUNDS..=ShaCryptHash::MAX_ROUNDS).contains(&r)),
+            Self::Pbkdf2 { iterations, .. } => iterations > 0,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(HashError::InvalidParams(match self {
+                Self::Bcrypt { .. } => "bcrypt cost must be 4 to 31",
+                Self::Sha256Crypt { .. } | Self::Sha512Crypt { .. } => {
+                    "sha-crypt rounds must be 1000 to 999999999"
+                }
+                Self::Pbkdf2 { .. } => "pbkdf2 iterations must be at least 1",
+            }))
+        }
+    }
+
+    /// Hashes `password` with a fresh OS-random salt. Policy checks are the caller's.
+    pub(crate) fn generate(self, password: &[u8]) -> Result<StoredHash, HashError> {
+        self.validate()?;
+        Ok(match self {
+            Self::Bcrypt { cost } => StoredHash::Bcrypt(BcryptHash::generate(
+                BcryptVariant::A,
+                cost,
+                random()?,
+                password,
+            )),
+            Self::Sha256Crypt { rounds } => StoredHash::ShaCrypt(ShaCryptHash::generate(
+                ShaCryptVariant::Sha256,
+                rounds,
+                &crypt_salt()?,
+                password,
+            )),
+            Self::Sha512Crypt { rounds } => StoredHash::ShaCrypt(ShaCryptHash::generate(
+                ShaCryptVariant::Sha512,
+                rounds,
+                &crypt_salt()?,
+                password,
+            )),
+            Self::Pbkdf2 {
+                variant,
+                iterations,
+            } => {
+                let salt = match variant {
+                    Pbkdf2Variant::B64SaltSha256 => {
+                        Pbkdf2Salt::Base64(LenientBase64::from_bytes(random::<16>()?.to_vec()))
+                    }
+                    _ => Pbkdf2Salt::Raw(crypt_salt()?.into()),
+                };
+                let iterations = NonZeroU32::new(iterations).ok_or(HashError::InvalidParams(
+                    "pbkdf2 iterations must be at least 1",
+                ))?;
+                StoredHash::Pbkdf2(Pbkdf2Hash::generate(variant, iterations, salt, password))
+            }
+        })
+    }
+}
+
+fn random<const N: usize>() -> Result<[u8; N], HashError> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|_| HashError::Rng)?;
+    Ok(bytes)
+}
+
+/// 16 characters of the crypt alphabet (96 random bits): the longest sha-crypt salt, and
+/// free of `$` for SFTPGo's raw PBKDF2 salts.
+fn crypt_salt() -> Result<[u8; 16], HashError> {
+    let mut text = String::with_capacity(16);
+    crypt_encode(&random::<12>()?, &mut text).map_err(|_| HashError::Rng)?;
+    let mut salt = [0u8; 16];
+    salt.copy_from_slice(text.as_bytes());
+    Ok(salt)
+}

@@ -1,0 +1,16 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+mod ct;
+mod encoding;
+mod error;
+mod generate;
+mod policy;
+pub mod scheme;
+mod stored;
+
+pub use crate::error::{HashError, ParseError, ParseErrorKind, PolicyError, VerifyError};
+pub use crate::generate::HashParams;
+pub use crate::policy::{Policy, Verified, dummy_verify, hash, verify, verify_and_update};
+pub use crate::scheme::Scheme;
+pub use crate::stored::StoredHash;

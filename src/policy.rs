@@ -1,0 +1,384 @@
+//! Limits against denial of service, legacy detection, rehash-on-login and dummy verification.
+//! Every limit is checked before any hashing; inputs beyond a limit are refused, never clamped.
+
+use crate::error::{HashError, PolicyError, VerifyError};
+use crate::generate::HashParams;
+use crate::scheme::Scheme;
+use crate::stored::StoredHash;
+
+/// The outcome of a successful verification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Verified {
+    /// The scheme of the stored hash.
+    pub scheme: Scheme,
+    /// The hash should be replaced: a legacy scheme, a cost below the policy's target, or not
+    /// the preferred scheme.
+    pub needs_rehash: bool,
+    /// bcrypt read only the first 72 bytes of a longer password.
+    pub truncated: bool,
+}
+
+/// Verification limits and the preferred scheme for new hashes.
+///
+/// ```
+/// // SFTPGo's documented example: "secret" at cost 14.
+/// let stored = "$2a$14$ajq8Q7fbtFRQvXpdCq7Jcuy.Rx1h/L4J60Otx.gyNLbAYctGMJ9tK";
+/// let mut policy = passgate::Policy::default();
+/// policy.max_bcrypt_cost = 12;
+/// let err = policy.verify(stored, b"secret").unwrap_err();
+/// assert_eq!(err.name(), "CostTooHigh");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Policy {
+    /// Longest password in bytes, 1024 by default: sha-crypt's cost grows with the square of
+    /// the password length, and OpenSSH and ProFTPD stop at 1024 too.
+    pub max_password_len: usize,
+    /// Highest bcrypt cost verified, 16 by default (cost 31 takes about 40 hours).
+    pub max_bcrypt_cost: u32,
+    /// Most sha-crypt rounds verified, 10 000 000 by default (the format allows 999 999 999).
+    pub max_shacrypt_rounds: u32,
+    /// Most PBKDF2 work (iterations × output blocks) verified, 10 000 000 by default.
+    pub max_pbkdf2_work: u64,
+    /// Whether legacy schemes (md5crypt, apr1, pbkdf2-sha1) verify at all. They always need a
+    /// rehash when they do.
+    pub allow_legacy: bool,
+    /// The scheme and parameters of new hashes, and the target below which a hash needs a
+    /// rehash. bcrypt cost 12 by default, written as `$2a$`.
+    pub preferred: HashParams,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            max_password_len: 1024,
+            max_bcrypt_cost: 16,
+            max_shacrypt_rounds: 10_000_000,
+            max_pbkdf2_work: 10_000_000,
+            allow_legacy: true,
+            preferred: HashParams::Bcrypt { cost: 12 },
+        }
+    }
+}
+
+impl Policy {
+    /// The default limits, refusing legacy schemes.
+    pub fn strict() -> Self {
+        Self {
+            allow_legacy: false,
+            ..Self::default()
+        }
+    }
+
+    /// Checks a password before any hashing: not empty, no NUL (C `crypt()` would stop
+    /// there), not longer than the limit.
+    pub fn check_password(&self, password: &[u8]) -> Result<(), PolicyError> {
+        if password.is_empty() {
+            Err(PolicyError::EmptyPassword)
+        } else if password.len() > self.max_password_len {
+            Err(PolicyError::PasswordTooLong {
+                len: password.len(),
+                max: self.max_password_len,
+            })
+        } else if password.contains(&0) {
+            Err(PolicyError::NulInPassword)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Checks a parsed hash's scheme and work factor against the limits.
+    pub fn check_hash(&self, hash: &StoredHash) -> Result<(), PolicyError> {
+        self.check_scheme(hash.scheme())?;
+        match hash {
+            StoredHash::Bcrypt(h) => self.check_bcrypt_cost(h.cost()),
+            StoredHash::ShaCrypt(h) => self.check_shacrypt_rounds(h.rounds()),
+            StoredHash::Pbkdf2(h) => self.check_pbkdf2_work(h.work()),
+            StoredHash::Md5Crypt(_) => Ok(()),
+        }
+    }
+
+    fn check_scheme(&self, scheme: Scheme) -> Result<(), PolicyError> {
+        if scheme.is_legacy() && !self.allow_legacy {
+            Err(PolicyError::LegacyScheme { scheme })
+        } else {
+            Ok(())
+        }
+    }
+
+    fn check_bcrypt_cost(&self, cost: u32) -> Result<(), PolicyError> {
+        match cost {
+            c if c > self.max_bcrypt_cost => Err(PolicyError::CostTooHigh {
+                cost: c,
+                max: self.max_bcrypt_cost,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    fn check_shacrypt_rounds(&self, rounds: u32) -> Result<(), PolicyError> {
+        match rounds {
+            r if r > self.max_shacrypt_rounds => Err(PolicyError::RoundsTooHigh {
+                rounds: r,
+                max: self.max_shacrypt_rounds,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    fn check_pbkdf2_work(&self, work: u64) -> Result<(), PolicyError> {
+        match work {
+            w if w > self.max_pbkdf2_work => Err(PolicyError::WorkTooHigh {
+                work: w,
+                max: self.max_pbkdf2_work,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Checks parameters for a new hash against the limits, so that what this policy hashes
+    /// it will also verify.
+    pub fn check_params(&self, params: HashParams) -> Result<(), HashError> {
+        params.validate()?;
+        self.check_scheme(params.scheme())?;
+        match params {
+            HashParams::Bcrypt { cost } => self.check_bcrypt_cost(cost)?,
+            HashParams::Sha256Crypt { rounds } | HashParams::Sha512Crypt { rounds } => {
+                self.check_shacrypt_rounds(rounds.unwrap_or(5000))?;
+            }
+            HashParams::Pbkdf2 { iterations, .. } => {
+                self.check_pbkdf2_work(u64::from(iterations))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Verifies `password` against the stored string: password checks, strict parsing,
+    /// limits, then the recomputed digest compared in constant time.
+    ///
+    /// `Ok` only when the whole digest matched. A wrong password is
+    /// [`VerifyError::Mismatch`]; a lock marker is [`VerifyError::Disabled`].
+    pub fn verify(&self, stored: &str, password: &[u8]) -> Result<Verified, VerifyError> {
+        // Before dispatch: sha-crypt's cost grows with the square of the password length.
+        self.check_password(password)?;
+        let hash = StoredHash::parse(stored)?;
+        self.verify_hash(&hash, password)
+    }
+
+    /// [`verify`](Self::verify) for a hash parsed earlier.
+    pub fn verify_hash(&self, hash: &StoredHash, password: &[u8]) -> Result<Verified, VerifyError> {
+        self.check_password(password)?;
+        self.check_hash(hash)?;
+        if !hash.matches(password) {
+            return Err(VerifyError::Mismatch);
+        }
+        Ok(Verified {
+            scheme: hash.scheme(),
+            needs_rehash: self.needs_rehash(hash),
+            truncated: matches!(hash, StoredHash::Bcrypt(_))
+                && crate::scheme::bcrypt::BcryptHash::truncates(password),
+        })
+    }
+
+    /// Whether a hash should be replaced on the next successful login: a legacy scheme, not
+    /// the preferred scheme, or a cost below the preferred one.
+    pub fn needs_rehash(&self, hash: &StoredHash) -> bool {
+        let scheme = hash.scheme();
+        if scheme.is_legacy() || scheme != self.preferred.scheme() {
+            return true;
+        }
+        match (hash, self.preferred) {
+            (StoredHash::Bcrypt(h), HashParams::Bcrypt { cost }) => h.cost() < cost,
+            (
+                StoredHash::ShaCrypt(h),
+                HashParams::Sha256Crypt { rounds } | HashParams::Sha512Crypt { rounds },
+            ) => h.rounds() < rounds.unwrap_or(5000),
+            (StoredHash::Pbkdf2(h), HashParams::Pbkdf2 { iterations, .. }) => {
+                h.iterations() < iterations || h.digest_len() < h.variant().block_len()
+            }
+            _ => true,
+        }
+    }
+
+    /// Verifies, and on success with [`Verified::needs_rehash`] also returns a new hash of
+    /// the same password in the preferred scheme, to store in place of the old one.
+    ///
+    /// The new hash is `None` when no rehash is needed, or when the policy's preferred
+    /// parameters cannot hash this password (the login still succeeds).
+    pub fn verify_and_update(
+        &self,
+        stored: &str,
+        password: &[u8],
+    ) -> Result<(Verified, Option<String>), VerifyError> {
+        let verified = self.verify(stored, password)?;
+        let update = if verified.needs_rehash {
+            self.hash(self.preferred, password).ok()
+        } else {
+            None
+        };
+        Ok((verified, update))
+    }
+
+    /// Spends the same work as verifying against a hash in the preferred scheme, for a user
+    /// that does not exist, so that the response time does not tell. Applies the same
+    /// password checks as [`verify`](Self::verify) and never succeeds: returns the error the
+    /// caller should report.
+    pub fn dummy_verify(&self, password: &[u8]) -> VerifyError {
+        if let Err(e) = self.check_password(password) {
+            return e.into();
+        }
+        if let Some(dummy) = dummy_hash(self.preferred) {
+            // The all-zero digest is never reported as a match, whatever the password.
+            let _ = core::hint::black_box(dummy.matches(password));
+        }
+        VerifyError::Mismatch
+    }
+
+    /// Hashes `password` with a fresh OS-random salt, refusing what this policy would not
+    /// verify.
+    pub fn hash(&self, params: HashParams, password: &[u8]) -> Result<String, HashError> {
+        self.check_password(password)?;
+        self.check_params(params)?;
+        Ok(params.generate(password)?.to_string())
+    }
+}
+
+/// A well-formed hash with the preferred parameters and an all-zero digest.
+fn dummy_hash(params: HashParams) -> Option<StoredHash> {
+    let text = match params {
+        HashParams::Bcrypt { cost } => format!("$2a${cost:02}${}", ".".repeat(53)),
+        HashParams::Sha256Crypt { rounds } => {
+            format!(
+                "$5$rounds={}$dummysaltdummysa${}",
+                rounds.unwrap_or(5000),
+                ".".repeat(43)
+            )
+        }
+        HashParams::Sha512Crypt { rounds } => {
+            format!(
+                "$6$rounds={}$dummysaltdummysa${}",
+                rounds.unwrap_or(5000),
+                ".".repeat(86)
+            )
+        }
+        HashParams::Pbkdf2 {
+            variant,
+            iterations,
+        } => {
+            let digest = "A".repeat(variant.block_len().div_ceil(3) * 4);
+            let digest = match variant.block_len() % 3 {
+                1 => format!("{}==", &digest[..digest.len() - 2]),
+                2 => format!("{}=", &digest[..digest.len() - 1]),
+                _ => digest,
+            };
+            format!(
+                "${}${iterations}$ZHVtbXlzYWx0ZHVtbXk=${digest}",
+                variant.id()
+            )
+        }
+    };
+    StoredHash::parse(&text).ok()
+}
+
+/// Verifies under the default [`Policy`].
+pub fn verify(stored: &str, password: &[u8]) -> Result<Verified, VerifyError> {
+    Policy::default().verify(stored, password)
+}
+
+/// [`Policy::verify_and_update`] under the default [`Policy`].
+pub fn verify_and_update(
+    stored: &str,
+    password: &[u8],
+) -> Result<(Verified, Option<String>), VerifyError> {
+    Policy::default().verify_and_update(stored, password)
+}
+
+/// [`Policy::dummy_verify`] under the default [`Policy`].
+pub fn dummy_verify(password: &[u8]) -> VerifyError {
+    Policy::default().dummy_verify(password)
+}
+
+/// [`Policy::hash`] under the default [`Policy`].
+pub fn hash(params: HashParams, password: &[u8]) -> Result<String, HashError> {
+    Policy::default().hash(params, password)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn dummy_hashes_parse_for_every_generated_scheme() {
+        for scheme in Scheme::ALL {
+            if let Some(params) = HashParams::recommended(scheme) {
+                let dummy = dummy_hash(params).unwrap();
+                assert_eq!(dummy.scheme(), scheme);
+            }
+        }
+    }
+
+    #[test]
+    fn password_checks_come_first() {
+        let p = Policy::default();
+        assert_eq!(
+            p.verify("garbage", b""),
+            Err(PolicyError::EmptyPassword.into())
+        );
+        assert_eq!(
+            p.verify("garbage", b"a\0b"),
+            Err(PolicyError::NulInPassword.into())
+        );
+        assert_eq!(
+            p.verify("garbage", &[b'a'; 1025]).unwrap_err().name(),
+            "PasswordTooLong"
+        );
+        assert_eq!(p.dummy_verify(b""), PolicyError::EmptyPassword.into());
+    }
+
+    #[test]
+    fn hash_then_verify_and_rehash() {
+        let p = Policy {
+            preferred: HashParams::Bcrypt { cost: 5 },
+            ..Policy::default()
+        };
+        let h = p.hash(p.preferred, b"hunter2").unwrap();
+        assert!(h.starts_with("$2a$05$"), "{h}");
+        let v = p.verify(&h, b"hunter2").unwrap();
+        assert!(!v.needs_rehash);
+        assert_eq!(p.verify(&h, b"hunter3"), Err(VerifyError::Mismatch));
+        assert_eq!(p.dummy_verify(b"hunter2"), VerifyError::Mismatch);
+
+        let md5 = "$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/";
+        // md5crypt of "password" with salt "saltsalt" (openssl passwd -1 -salt saltsalt).
+        let (v, new) = p.verify_and_update(md5, b"password").unwrap();
+        assert!(v.needs_rehash);
+        let new = new.unwrap();
+        assert!(p.verify(&new, b"password").is_ok());
+        assert_eq!(
+            Policy::strict()
+                .verify(md5, b"password")
+                .unwrap_err()
+                .name(),
+            "LegacyScheme"
+        );
+    }
+
+    #[test]
+    fn hash_refuses_what_policy_would_not_verify() {
+        let p = Policy::default();
+        assert!(matches!(
+            p.hash(HashParams::Bcrypt { cost: 17 }, b"x"),
+            Err(HashError::Policy(PolicyError::CostTooHigh { .. }))
+        ));
+        assert!(matches!(
+            p.hash(HashParams::Bcrypt { cost: 3 }, b"x"),
+            Err(HashError::InvalidParams(_))
+        ));
+        assert!(matches!(
+            Policy::strict().hash(HashParams::recommended(Scheme::Pbkdf2Sha1).unwrap(), b"x"),
+            Err(HashError::Policy(PolicyError::LegacyScheme { .. }))
+        ));
+    }
+}

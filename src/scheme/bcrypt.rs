@@ -1,0 +1,164 @@
+//! bcrypt: `$2a$`, `$2b$`, `$2y$` + two-digit cost + 22-character salt + 31-character digest.
+
+use core::fmt;
+
+use zeroize::Zeroizing;
+
+use super::{Redacted, Scheme, split_fields};
+use crate::ct::digests_equal;
+use crate::encoding::{bcrypt_decode, bcrypt_encode};
+use crate::error::{ParseError, ParseErrorKind};
+
+/// The bcrypt identifiers passgate verifies. For passwords of at most 72 bytes without 8-bit
+/// characters all three compute the same digest; `$2x$` (crypt_blowfish's sign-extension bug)
+/// is refused as [`ParseErrorKind::UnsupportedVariant`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BcryptVariant {
+    /// `$2a$`: the identifier Go's `crypto/bcrypt`, and so SFTPGo, writes and reads.
+    A,
+    /// `$2b$`: OpenBSD's fix of the 255-byte length wrap; libxcrypt's default.
+    B,
+    /// `$2y$`: crypt_blowfish's name for the correct algorithm; PHP and `htpasswd -B`.
+    Y,
+}
+
+impl BcryptVariant {
+    /// The identifier between the first two `$`.
+    pub const fn id(self) -> &'static str {
+        match self {
+            Self::A => "2a",
+            Self::B => "2b",
+            Self::Y => "2y",
+        }
+    }
+}
+
+/// A parsed bcrypt hash.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BcryptHash {
+    variant: BcryptVariant,
+    cost: u8,
+    salt: [u8; Self::SALT_BYTES],
+    digest: [u8; Self::DIGEST_BYTES],
+}
+
+impl BcryptHash {
+    /// The smallest cost the format allows (OpenBSD `bcrypt.c`, libxcrypt).
+    pub const MIN_COST: u32 = 4;
+    /// The largest cost the format allows.
+    pub const MAX_COST: u32 = 31;
+    /// bcrypt reads at most this many password bytes; the rest is ignored.
+    pub const MAX_PASSWORD_BYTES: usize = 72;
+    const SALT_BYTES: usize = 16;
+    /// bcrypt encrypts 24 bytes but stores only 23 (a quirk of the original encoder).
+    const DIGEST_BYTES: usize = 23;
+    const FIELD_CHARS: usize = 22 + 31;
+
+    pub(crate) fn parse(variant: BcryptVariant, rest: &[u8]) -> Result<Self, ParseError> {
+        let err = |field, kind| ParseError::in_field(Scheme::Bcrypt, field, kind);
+        let [cost, body] =
+            split_fields::<2>(rest).map_err(|k| ParseError::in_scheme(Scheme::Bcrypt, k))?;
+        let cost = match cost {
+            [a @ b'0'..=b'9', b @ b'0'..=b'9'] => u32::from((a - b'0') * 10 + (b - b'0')),
+            _ => return Err(err("cost", ParseErrorKind::InvalidNumber)),
+        };
+        if !(Self::MIN_COST..=Self::MAX_COST).contains(&cost) {
+            return Err(err("cost", ParseErrorKind::CostOutOfRange));
+        }
+        match body.len() {
+            0 => return Err(err("salt", ParseErrorKind::MissingField)),
+            n if n < Self::FIELD_CHARS => return Err(err("digest", ParseErrorKind::InvalidLength)),
+            n if n > Self::FIELD_CHARS => return Err(err("digest", ParseErrorKind::TrailingData)),
+            _ => {}
+        }
+        let (salt, digest) = body.split_at(22);
+        Ok(Self {
+            variant,
+            cost: cost as u8,
+            salt: bcrypt_decode::<16, 22>(salt).map_err(|k| err("salt", k))?,
+            digest: bcrypt_decode::<23, 31>(digest).map_err(|k| err("digest", k))?,
+        })
+    }
+
+    /// Builds a record from a freshly computed digest.
+    pub(crate) fn generate(
+        variant: BcryptVariant,
+        cost: u32,
+        salt: [u8; 16],
+        password: &[u8],
+    ) -> Self {
+        Self {
+            variant,
+            cost: cost as u8,
+            salt,
+            digest: bcrypt_digest(cost, &salt, password),
+        }
+    }
+
+    /// The identifier variant.
+    pub const fn variant(&self) -> BcryptVariant {
+        self.variant
+    }
+
+    /// The cost: the key schedule runs 2^cost times.
+    pub const fn cost(&self) -> u32 {
+        self.cost as u32
+    }
+
+    /// The same hash under another identifier. For passwords of at most 72 bytes the digest
+    /// is the same; SFTPGo, for one, reads only `$2a$`.
+    #[must_use]
+    pub fn with_variant(&self, variant: BcryptVariant) -> Self {
+        Self {
+            variant,
+            ..self.clone()
+        }
+    }
+
+    /// Recomputes and compares. Returns whether it matched.
+    pub(crate) fn matches(&self, password: &[u8]) -> bool {
+        digests_equal(
+            &bcrypt_digest(u32::from(self.cost), &self.salt, password),
+            &self.digest,
+        )
+    }
+
+    /// Whether `password` is longer than bcrypt reads.
+    pub(crate) const fn truncates(password: &[u8]) -> bool {
+        password.len() > Self::MAX_PASSWORD_BYTES
+    }
+}
+
+/// EksBlowfish over the password's first 72 bytes with its C string terminator, as every
+/// bcrypt implementation keys it.
+fn bcrypt_digest(cost: u32, salt: &[u8; 16], password: &[u8]) -> [u8; 23] {
+    let mut key = Zeroizing::new([0u8; BcryptHash::MAX_PASSWORD_BYTES]);
+    let n = password.len().min(BcryptHash::MAX_PASSWORD_BYTES);
+    key[..n].copy_from_slice(&password[..n]);
+    // The NUL terminator counts as key material when it fits.
+    let key_len = (n + 1).min(BcryptHash::MAX_PASSWORD_BYTES);
+    let mut out = Zeroizing::new(bcrypt::bcrypt(cost, *salt, &key[..key_len]));
+    let mut digest = [0u8; 23];
+    digest.copy_from_slice(&out[..23]);
+    out.fill(0);
+    digest
+}
+
+impl fmt::Display for BcryptHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "${}${:02}$", self.variant.id(), self.cost)?;
+        bcrypt_encode(&self.salt, f)?;
+        bcrypt_encode(&self.digest, f)
+    }
+}
+
+impl fmt::Debug for BcryptHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BcryptHash")
+            .field("variant", &self.variant)
+            .field("cost", &self.cost)
+            .field("salt", &Redacted)
+            .field("digest", &Redacted)
+            .finish()
+    }
+}

@@ -1,0 +1,240 @@
+//! SHA-crypt (`$5$` SHA-256, `$6$` SHA-512): Ulrich Drepper's specification, one engine.
+
+use core::fmt;
+
+use zeroize::Zeroize as _;
+
+use super::{Redacted, Scheme, split_fields};
+use crate::ct::digests_equal;
+use crate::encoding::{crypt_decode, crypt_encode, is_crypt_salt_byte, parse_decimal};
+use crate::error::{ParseError, ParseErrorKind};
+
+/// SHA-256 or SHA-512.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ShaCryptVariant {
+    /// `$5$`, 32-byte digest.
+    Sha256,
+    /// `$6$`, 64-byte digest.
+    Sha512,
+}
+
+impl ShaCryptVariant {
+    /// The identifier between the first two `$`.
+    pub const fn id(self) -> &'static str {
+        match self {
+            Self::Sha256 => "5",
+            Self::Sha512 => "6",
+        }
+    }
+
+    pub(crate) const fn scheme(self) -> Scheme {
+        match self {
+            Self::Sha256 => Scheme::Sha256Crypt,
+            Self::Sha512 => Scheme::Sha512Crypt,
+        }
+    }
+}
+
+/// The digest, in the encoding's (transposed) byte order; its length is the variant's.
+#[derive(Clone, PartialEq, Eq)]
+enum ShaDigest {
+    Sha256([u8; 32]),
+    Sha512([u8; 64]),
+}
+
+/// The order in which each variant packs its digest bytes into the encoding (the specification's
+/// `b64_from_24bit` calls, most significant byte of each group first).
+const SHA256_TRANSPOSITION: [usize; 32] = [
+    0, 10, 20, 21, 1, 11, 12, 22, 2, 3, 13, 23, 24, 4, 14, 15, 25, 5, 6, 16, 26, 27, 7, 17, 18, 28,
+    8, 9, 19, 29, 31, 30,
+];
+const SHA512_TRANSPOSITION: [usize; 64] = [
+    0, 21, 42, 22, 43, 1, 44, 2, 23, 3, 24, 45, 25, 46, 4, 47, 5, 26, 6, 27, 48, 28, 49, 7, 50, 8,
+    29, 9, 30, 51, 31, 52, 10, 53, 11, 32, 12, 33, 54, 34, 55, 13, 56, 14, 35, 15, 36, 57, 37, 58,
+    16, 59, 17, 38, 18, 39, 60, 40, 61, 19, 62, 20, 41, 63,
+];
+
+/// A parsed SHA-crypt hash.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ShaCryptHash {
+    /// `None` when the string has no `rounds=` field (then [`Self::DEFAULT_ROUNDS`] apply and
+    /// the field stays absent on display).
+    rounds: Option<u32>,
+    salt: [u8; Self::MAX_SALT_LEN],
+    salt_len: u8,
+    digest: ShaDigest,
+}
+
+impl ShaCryptHash {
+    /// Rounds when the string names none.
+    pub const DEFAULT_ROUNDS: u32 = 5000;
+    /// The fewest rounds the specification allows.
+    pub const MIN_ROUNDS: u32 = 1000;
+    /// The most rounds the specification allows.
+    pub const MAX_ROUNDS: u32 = 999_999_999;
+    /// The longest salt; implementations cut longer ones to this.
+    pub const MAX_SALT_LEN: usize = 16;
+    const ROUNDS_PREFIX: &[u8] = b"rounds=";
+
+    pub(crate) fn parse(variant: ShaCryptVariant, rest: &[u8]) -> Result<Self, ParseError> {
+        let scheme = variant.scheme();
+        let err = |field, kind| ParseError::in_field(scheme, field, kind);
+        let (rounds, rest) = match rest.strip_prefix(Self::ROUNDS_PREFIX) {
+            Some(after) => {
+                let end = after.iter().position(|&c| c == b'$').unwrap_or(after.len());
+                let n = parse_decimal(&after[..end])
+                    .map_err(|e| err("rounds", e.into_kind(ParseErrorKind::RoundsOutOfRange)))?;
+                if !(Self::MIN_ROUNDS..=Self::MAX_ROUNDS).contains(&n) {
+                    return Err(err("rounds", ParseErrorKind::RoundsOutOfRange));
+                }
+                match after.get(end + 1..) {
+                    Some(rest) => (Some(n), rest),
+                    None => return Err(err("salt", ParseErrorKind::MissingField)),
+                }
+            }
+            None => (None, rest),
+        };
+        let [salt, digest] =
+            split_fields::<2>(rest).map_err(|k| ParseError::in_scheme(scheme, k))?;
+        if salt.len() > Self::MAX_SALT_LEN {
+            return Err(err("salt", ParseErrorKind::InvalidLength));
+        }
+        if !salt.iter().all(|&c| is_crypt_salt_byte(c)) {
+            return Err(err("salt", ParseErrorKind::InvalidCharacter));
+        }
+        if digest.is_empty() {
+            return Err(err("digest", ParseErrorKind::MissingField));
+        }
+        let digest = match variant {
+            ShaCryptVariant::Sha256 => crypt_decode::<32, 43>(digest).map(ShaDigest::Sha256),
+            ShaCryptVariant::Sha512 => crypt_decode::<64, 86>(digest).map(ShaDigest::Sha512),
+        }
+        .map_err(|k| err("digest", k))?;
+        Ok(Self::from_parts(rounds, salt, digest))
+    }
+
+    fn from_parts(rounds: Option<u32>, salt: &[u8], digest: ShaDigest) -> Self {
+        let mut record = Self {
+            rounds,
+            salt: [0; Self::MAX_SALT_LEN],
+            salt_len: salt.len() as u8,
+            digest,
+        };
+        record.salt[..salt.len()].copy_from_slice(salt);
+        record
+    }
+
+    /// Builds a record from a freshly computed digest. `salt` must be at most 16 crypt-salt
+    /// bytes and `rounds` in range (checked by the caller).
+    pub(crate) fn generate(
+        variant: ShaCryptVariant,
+        rounds: Option<u32>,
+        salt: &[u8],
+        password: &[u8],
+    ) -> Self {
+        let mut record = Self::from_parts(
+            rounds,
+            salt,
+            match variant {
+                ShaCryptVariant::Sha256 => ShaDigest::Sha256([0; 32]),
+                ShaCryptVariant::Sha512 => ShaDigest::Sha512([0; 64]),
+            },
+        );
+        record.digest = record.compute(password);
+        record
+    }
+
+    /// SHA-256 or SHA-512.
+    pub const fn variant(&self) -> ShaCryptVariant {
+        match self.digest {
+            ShaDigest::Sha256(_) => ShaCryptVariant::Sha256,
+            ShaDigest::Sha512(_) => ShaCryptVariant::Sha512,
+        }
+    }
+
+    /// The rounds that apply (the default when the string names none).
+    pub const fn rounds(&self) -> u32 {
+        match self.rounds {
+            Some(n) => n,
+            None => Self::DEFAULT_ROUNDS,
+        }
+    }
+
+    /// Whether the string names its rounds (`rounds=5000` is kept as written).
+    pub const fn has_explicit_rounds(&self) -> bool {
+        self.rounds.is_some()
+    }
+
+    fn salt(&self) -> &[u8] {
+        &self.salt[..usize::from(self.salt_len)]
+    }
+
+    fn compute(&self, password: &[u8]) -> ShaDigest {
+        // Rounds were range-checked when the record was built.
+        let params = sha_crypt::Params::new(self.rounds()).unwrap_or_default();
+        match self.variant() {
+            ShaCryptVariant::Sha256 => {
+                let mut raw = sha_crypt::sha256_crypt(password, self.salt(), params);
+                let out = SHA256_TRANSPOSITION.map(|i| raw[i]);
+                raw.zeroize();
+                ShaDigest::Sha256(out)
+            }
+            ShaCryptVariant::Sha512 => {
+                let mut raw = sha_crypt::sha512_crypt(password, self.salt(), params);
+                let out = SHA512_TRANSPOSITION.map(|i| raw[i]);
+                raw.zeroize();
+                ShaDigest::Sha512(out)
+            }
+        }
+    }
+
+    pub(crate) fn matches(&self, password: &[u8]) -> bool {
+        let mut computed = self.compute(password);
+        let ok = digests_equal(computed.as_bytes(), self.digest.as_bytes());
+        computed.as_bytes_mut().zeroize();
+        ok
+    }
+}
+
+impl ShaDigest {
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Self::Sha256(d) => d,
+            Self::Sha512(d) => d,
+        }
+    }
+
+    fn as_bytes_mut(&mut self) -> &mut [u8] {
+        match self {
+            Self::Sha256(d) => d,
+            Self::Sha512(d) => d,
+        }
+    }
+}
+
+impl fmt::Display for ShaCryptHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "${}$", self.variant().id())?;
+        if let Some(n) = self.rounds {
+            write!(f, "rounds={n}$")?;
+        }
+        // The salt holds only printable ASCII (checked by `parse`).
+        for &c in self.salt() {
+            fmt::Write::write_char(f, char::from(c))?;
+        }
+        f.write_str("$")?;
+        crypt_encode(self.digest.as_bytes(), f)
+    }
+}
+
+impl fmt::Debug for ShaCryptHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ShaCryptHash")
+            .field("variant", &self.variant())
+            .field("rounds", &self.rounds())
+            .field("explicit_rounds", &self.rounds.is_some())
+            .field("salt", &Redacted)
+            .field("digest", &Redacted)
+            .finish()
+    }
+}

@@ -1,0 +1,160 @@
+//! [`StoredHash`]: a stored string parsed into a typed record by its exact `$id$`.
+
+use core::fmt;
+use core::str::FromStr;
+
+use crate::error::{ParseError, ParseErrorKind};
+use crate::scheme::bcrypt::BcryptHash;
+use crate::scheme::md5crypt::Md5CryptHash;
+use crate::scheme::pbkdf2::Pbkdf2Hash;
+use crate::scheme::shacrypt::ShaCryptHash;
+use crate::scheme::{Family, Scheme, lookup};
+
+/// A stored password hash, parsed. `Display` gives back the exact string it was parsed from;
+/// `Debug` shows the scheme and parameters but never the salt or digest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoredHash {
+    /// `$2a$`, `$2b$`, `$2y$`.
+    Bcrypt(BcryptHash),
+    /// `$1$`, `$apr1$`.
+    Md5Crypt(Md5CryptHash),
+    /// `$5$`, `$6$`.
+    ShaCrypt(ShaCryptHash),
+    /// `$pbkdf2-sha1$`, `$pbkdf2-sha256$`, `$pbkdf2-sha512$`, `$pbkdf2-b64salt-sha256$`.
+    Pbkdf2(Pbkdf2Hash),
+}
+
+impl StoredHash {
+    /// Parses a stored hash string strictly: anything the grammar of its scheme does not
+    /// allow is an error, and every accepted string displays back byte for byte.
+    ///
+    /// Lock and no-login markers (empty, `*…`, `!…`) are [`ParseErrorKind::Disabled`].
+    pub fn parse(stored: &str) -> Result<Self, ParseError> {
+        let bytes = stored.as_bytes();
+        // Checked before any slicing, so later code may treat every byte as a character.
+        if !bytes.iter().all(|&c| (0x20..=0x7e).contains(&c)) {
+            return Err(ParseError::new(ParseErrorKind::NonAscii));
+        }
+        let rest = match bytes {
+            [] | [b'!' | b'*', ..] => return Err(ParseError::new(ParseErrorKind::Disabled)),
+            [b'$', rest @ ..] => rest,
+            _ => return Err(ParseError::new(ParseErrorKind::UnknownScheme)),
+        };
+        let (id, body) = match rest.iter().position(|&c| c == b'$') {
+            Some(end) => (&rest[..end], &rest[end + 1..]),
+            None => (rest, &rest[rest.len()..]),
+        };
+        let Some(family) = lookup(id) else {
+            return Err(ParseError::new(if is_other_bcrypt_minor(id) {
+                ParseErrorKind::UnsupportedVariant
+            } else {
+                ParseErrorKind::UnknownScheme
+            }));
+        };
+        if body.is_empty() && !rest.contains(&b'$') {
+            return Err(ParseError::in_scheme(
+                family.scheme(),
+                ParseErrorKind::MissingField,
+            ));
+        }
+        Ok(match family {
+            Family::Bcrypt(v) => Self::Bcrypt(BcryptHash::parse(v, body)?),
+            Family::Md5Crypt(v) => Self::Md5Crypt(Md5CryptHash::parse(v, body)?),
+            Family::ShaCrypt(v) => Self::ShaCrypt(ShaCryptHash::parse(v, body)?),
+            Family::Pbkdf2(v) => Self::Pbkdf2(Pbkdf2Hash::parse(v, body)?),
+        })
+    }
+
+    /// The scheme.
+    pub const fn scheme(&self) -> Scheme {
+        match self {
+            Self::Bcrypt(_) => Scheme::Bcrypt,
+            Self::Md5Crypt(h) => h.variant().scheme(),
+            Self::ShaCrypt(h) => h.variant().scheme(),
+            Self::Pbkdf2(h) => h.variant().scheme(),
+        }
+    }
+
+    /// Recomputes the digest for `password` and compares it in constant time. No policy is
+    /// applied here: callers go through [`Policy`](crate::Policy).
+    pub(crate) fn matches(&self, password: &[u8]) -> bool {
+        match self {
+            Self::Bcrypt(h) => h.matches(password),
+            Self::Md5Crypt(h) => h.matches(password),
+            Self::ShaCrypt(h) => h.matches(password),
+            Self::Pbkdf2(h) => h.matches(password),
+        }
+    }
+}
+
+/// `$2$`, `$2x$`, `$2c$`…: bcrypt minors other than a, b and y.
+fn is_other_bcrypt_minor(id: &[u8]) -> bool {
+    matches!(id, [b'2'] | [b'2', b'a'..=b'z'])
+}
+
+impl FromStr for StoredHash {
+    type Err = ParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl fmt::Display for StoredHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Bcrypt(h) => h.fmt(f),
+            Self::Md5Crypt(h) => h.fmt(f),
+            Self::ShaCrypt(h) => h.fmt(f),
+            Self::Pbkdf2(h) => h.fmt(f),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn kind(s: &str) -> ParseErrorKind {
+        StoredHash::parse(s).unwrap_err().kind()
+    }
+
+    #[test]
+    fn markers_and_ids() {
+        for s in ["", "*", "!", "!!", "!*", "*LK*", "!$6$x$y"] {
+            assert_eq!(kind(s), ParseErrorKind::Disabled, "{s:?}");
+        }
+        for s in ["$2x$05$", "$2$05$", "$2c$", "$2z$"] {
+            assert_eq!(kind(s), ParseErrorKind::UnsupportedVariant, "{s:?}");
+        }
+        for s in ["x", "$", "$$", "$3$", "$2A$", "$PBKDF2-SHA256$", "$md5$"] {
+            assert_eq!(kind(s), ParseErrorKind::UnknownScheme, "{s:?}");
+        }
+        assert_eq!(kind("$6\u{e9}$"), ParseErrorKind::NonAscii);
+        assert_eq!(kind("$6$\t$"), ParseErrorKind::NonAscii);
+        assert_eq!(kind("$1$"), ParseErrorKind::MissingField);
+        assert_eq!(kind("$apr1"), ParseErrorKind::MissingField);
+        assert_eq!(kind("$6"), ParseErrorKind::MissingField);
+    }
+
+    #[test]
+    fn sftpgo_documented_example_round_trips() {
+        let s = "$pbkdf2-sha256$150000$E86a9YMX3zC7$R5J62hsSq+pYw00hLLPKBbcGXmq7fj5+/M0IFoYtZbo=";
+        let h = StoredHash::parse(s).unwrap();
+        assert_eq!(h.scheme(), Scheme::Pbkdf2Sha256);
+        assert_eq!(h.to_string(), s);
+        assert!(h.matches(b"password"));
+        assert!(!h.matches(b"Password"));
+    }
+
+    #[test]
+    fn debug_redacts() {
+        let s = "$2a$14$ajq8Q7fbtFRQvXpdCq7Jcuy.Rx1h/L4J60Otx.gyNLbAYctGMJ9tK";
+        let dbg = format!("{:?}", StoredHash::parse(s).unwrap());
+        assert!(!dbg.contains("ajq8Q7"), "{dbg}");
+        assert!(!dbg.contains("gyNLb"), "{dbg}");
+        assert!(dbg.contains("cost: 14"), "{dbg}");
+    }
+}
