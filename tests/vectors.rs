@@ -1,0 +1,215 @@
+//! Table-driven tests over `vectors/`: every record made by an independent implementation must
+//! verify (or fail) exactly as it says, round-trip byte for byte, and belong to its scheme;
+//! and a sweep of truncations and one-character mutations must never panic nor verify.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use base64::Engine as _;
+use common::{Expect, Vector, all_vectors};
+use passgate::{Policy, Scheme, StoredHash, VerifyError};
+
+fn good(vectors: &[Vector]) -> impl Iterator<Item = &Vector> {
+    vectors.iter().filter(|v| v.expect == Expect::Match)
+}
+
+#[test]
+fn every_vector_verifies_as_recorded() {
+    let vectors = all_vectors();
+    let policy = Policy::default();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for v in &vectors {
+        let result = policy.verify(&v.stored, &v.password);
+        match (&v.expect, &result) {
+            (Expect::Match, Ok(ok)) => {
+                assert_eq!(ok.scheme.name(), v.scheme, "{}", v.at());
+                assert_eq!(ok.truncated, v.truncated, "{}: truncated", v.at());
+            }
+            (Expect::Mismatch, Err(VerifyError::Mismatch)) => {}
+            (Expect::Error(kind), Err(e)) if e.name() == kind => {}
+            _ => panic!("{}: expected {:?}, got {result:?}", v.at(), v.expect),
+        }
+        *counts.entry(v.file.clone()).or_default() += 1;
+    }
+    assert!(counts.len() >= 10, "vector files: {counts:?}");
+}
+
+#[test]
+fn every_accepted_string_displays_back_exactly() {
+    for v in all_vectors() {
+        if let Ok(hash) = StoredHash::parse(&v.stored) {
+            assert_eq!(hash.to_string(), v.stored, "{}", v.at());
+            assert_eq!(
+                StoredHash::parse(&hash.to_string()).unwrap(),
+                hash,
+                "{}",
+                v.at()
+            );
+            let debug = format!("{hash:?}");
+            // Debug shows parameters, never the salt or digest fields.
+            let fields: Vec<&str> = v.stored.split('$').filter(|f| f.len() >= 8).collect();
+            for f in fields {
+                assert!(!debug.contains(f), "{}: Debug leaks {f:?}: {debug}", v.at());
+            }
+        }
+    }
+}
+
+#[test]
+fn every_scheme_has_a_vector_file_and_files_hold_their_scheme() {
+    let vectors = all_vectors();
+    for scheme in Scheme::ALL {
+        let file = format!("{}.txt", scheme.name());
+        let n = good(&vectors).filter(|v| v.file == file).count();
+        assert!(n >= 5, "{file}: {n} matching vectors");
+        let wrong = vectors
+            .iter()
+            .filter(|v| v.file == file && v.expect == Expect::Mismatch);
+        assert!(wrong.count() >= 5, "{file}: needs wrong-password vectors");
+    }
+    for v in &vectors {
+        if v.file != "malformed.txt" {
+            assert_eq!(format!("{}.txt", v.scheme), v.file, "{}", v.at());
+        }
+    }
+    let malformed = vectors.iter().filter(|v| v.file == "malformed.txt").count();
+    assert!(malformed >= 50, "malformed.txt: {malformed} records");
+}
+
+/// The registry ids, to re-label hashes with another scheme's id.
+const IDS: [&str; 11] = [
+    "2a",
+    "2b",
+    "2y",
+    "1",
+    "apr1",
+    "5",
+    "6",
+    "pbkdf2-sha1",
+    "pbkdf2-sha256",
+    "pbkdf2-sha512",
+    "pbkdf2-b64salt-sha256",
+];
+
+fn is_bcrypt_id(id: &str) -> bool {
+    matches!(id, "2a" | "2b" | "2y")
+}
+
+#[test]
+fn no_scheme_accepts_another_schemes_vectors() {
+    let vectors = all_vectors();
+    let policy = Policy::default();
+    let mut relabelled = 0;
+    for v in good(&vectors) {
+        let id = v.stored[1..].split('$').next().unwrap();
+        let body = &v.stored[id.len() + 2..];
+        for other in IDS.iter().filter(|&&o| o != id) {
+            if is_bcrypt_id(id) && is_bcrypt_id(other) {
+                continue;
+            }
+            let s = format!("${other}${body}");
+            relabelled += 1;
+            assert!(
+                policy.verify(&s, &v.password).is_err(),
+                "{}: verifies as ${other}$",
+                v.at()
+            );
+        }
+    }
+    assert!(relabelled > 1000, "{relabelled}");
+}
+
+/// Whether an accepted mutation is one the formats allow: another bcrypt minor of the same
+/// digest, or standard base64 that differs from the original only in unused trailing bits
+/// (Go's decoder, and so SFTPGo, accepts those).
+fn equivalent(original: &str, mutated: &str) -> bool {
+    let (a, b) = (original.as_bytes(), mutated.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+    let [i] = diff[..] else { return false };
+    if i == 2 && original.starts_with("$2") {
+        return matches!(b[2], b'a' | b'b' | b'y');
+    }
+    let lenient = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
+    );
+    let field = |s: &str| {
+        let start = s[..i].rfind('$').map_or(0, |p| p + 1);
+        let end = s[i..].find('$').map_or(s.len(), |p| i + p);
+        lenient.decode(&s[start..end]).ok()
+    };
+    original.starts_with("$pbkdf2")
+        && field(original).is_some()
+        && field(original) == field(mutated)
+}
+
+#[test]
+fn truncations_and_mutations_never_verify() {
+    let vectors = all_vectors();
+    let checked = AtomicUsize::new(0);
+    let hashed = AtomicUsize::new(0);
+    let policy = Policy::default();
+    let good: Vec<&Vector> = good(&vectors).collect();
+    std::thread::scope(|scope| {
+        for chunk in good.chunks(good.len().div_ceil(2)) {
+            let (checked, hashed, policy) = (&checked, &hashed, &policy);
+            scope.spawn(move || {
+                for v in chunk {
+                    let parsed = StoredHash::parse(&v.stored).unwrap();
+                    // The documented cost-14 bcrypt example would take minutes to sweep.
+                    if matches!(&parsed, StoredHash::Bcrypt(h) if h.cost() > 6) {
+                        continue;
+                    }
+                    for candidate in mutations(&v.stored) {
+                        checked.fetch_add(1, Ordering::Relaxed);
+                        let result = policy.verify(&candidate, &v.password);
+                        if StoredHash::parse(&candidate).is_ok() {
+                            hashed.fetch_add(1, Ordering::Relaxed);
+                        }
+                        if result.is_ok() {
+                            assert!(
+                                equivalent(&v.stored, &candidate),
+                                "{}: mutation {candidate:?} verifies",
+                                v.at()
+                            );
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let (checked, hashed) = (checked.into_inner(), hashed.into_inner());
+    eprintln!(
+        "sweep: {checked} strings from {} vectors, {hashed} parsed and hashed",
+        good.len()
+    );
+    assert!(checked > 10_000, "{checked}");
+}
+
+/// Every prefix, and at each position: the next character of the crypt alphabet, `$`, and a
+/// non-ASCII character.
+fn mutations(s: &str) -> Vec<String> {
+    const NEXT: &[u8] = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+=./";
+    let mut out = Vec::new();
+    for i in 0..s.len() {
+        out.push(s[..i].to_owned());
+        let c = s.as_bytes()[i];
+        let next = NEXT
+            .iter()
+            .position(|&n| n == c)
+            .map_or(b'.', |p| NEXT[p + 1]);
+        for r in [char::from(next), '$', '\u{e9}'] {
+            let mut m = s[..i].to_owned();
+            m.push(r);
+            m.push_str(&s[i + 1..]);
+            out.push(m);
+        }
+    }
+    out
+}
