@@ -2,8 +2,9 @@
 
 use core::fmt;
 
-use zeroize::Zeroizing;
+use zeroize::{Zeroize as _, Zeroizing};
 
+use super::eksblowfish::{ExpandedKey, bcrypt_raw};
 use super::{Redacted, Scheme, split_fields};
 use crate::ct::digests_equal;
 use crate::encoding::{bcrypt_decode, bcrypt_encode};
@@ -80,18 +81,20 @@ impl BcryptHash {
         })
     }
 
-    /// Builds a record from a freshly computed digest.
+    /// Builds a record from a freshly computed digest, as OpenBSD and Go compute it (for
+    /// `$2a$`: without crypt_blowfish's countermeasure, so that SFTPGo verifies it).
     pub(crate) fn generate(
         variant: BcryptVariant,
         cost: u32,
         salt: [u8; 16],
         password: &[u8],
     ) -> Self {
+        let key = expanded_key(password).without_safety();
         Self {
             variant,
             cost: cost as u8,
             salt,
-            digest: bcrypt_digest(cost, &salt, password),
+            digest: digest(cost, &salt, &key),
         }
     }
 
@@ -116,11 +119,26 @@ impl BcryptHash {
     }
 
     /// Recomputes and compares. Returns whether it matched.
+    ///
+    /// `$2a$` has two readings for passwords with certain 8-bit patterns (such as
+    /// `"\xff\xff\xa3"`): crypt_blowfish (libxcrypt, PHP) applies a countermeasure, OpenBSD
+    /// and Go do not. Both are tried for those passwords, so hashes from either verify.
     pub(crate) fn matches(&self, password: &[u8]) -> bool {
-        digests_equal(
-            &bcrypt_digest(u32::from(self.cost), &self.salt, password),
-            &self.digest,
-        )
+        let cost = u32::from(self.cost);
+        let key = expanded_key(password);
+        let two_readings = self.variant == BcryptVariant::A && key.has_safety();
+        let mut computed = if two_readings {
+            digest(cost, &self.salt, &key)
+        } else {
+            digest(cost, &self.salt, &key.without_safety())
+        };
+        let mut ok = digests_equal(&computed, &self.digest);
+        if two_readings {
+            computed = digest(cost, &self.salt, &key.without_safety());
+            ok |= digests_equal(&computed, &self.digest);
+        }
+        computed.zeroize();
+        ok
     }
 
     /// Whether `password` is longer than bcrypt reads.
@@ -129,19 +147,23 @@ impl BcryptHash {
     }
 }
 
-/// EksBlowfish over the password's first 72 bytes with its C string terminator, as every
-/// bcrypt implementation keys it.
-fn bcrypt_digest(cost: u32, salt: &[u8; 16], password: &[u8]) -> [u8; 23] {
+/// The password's first 72 bytes with its C string terminator, as every bcrypt
+/// implementation keys EksBlowfish, expanded to 18 words.
+fn expanded_key(password: &[u8]) -> ExpandedKey {
     let mut key = Zeroizing::new([0u8; BcryptHash::MAX_PASSWORD_BYTES]);
     let n = password.len().min(BcryptHash::MAX_PASSWORD_BYTES);
     key[..n].copy_from_slice(&password[..n]);
     // The NUL terminator counts as key material when it fits.
     let key_len = (n + 1).min(BcryptHash::MAX_PASSWORD_BYTES);
-    let mut out = Zeroizing::new(bcrypt::bcrypt(cost, *salt, &key[..key_len]));
-    let mut digest = [0u8; 23];
-    digest.copy_from_slice(&out[..23]);
-    out.fill(0);
-    digest
+    ExpandedKey::new(&key[..key_len])
+}
+
+fn digest(cost: u32, salt: &[u8; 16], key: &ExpandedKey) -> [u8; 23] {
+    let mut raw = bcrypt_raw(cost, salt, key);
+    let mut out = [0u8; 23];
+    out.copy_from_slice(&raw[..23]);
+    raw.zeroize();
+    out
 }
 
 impl fmt::Display for BcryptHash {

@@ -3,6 +3,8 @@
 use core::fmt;
 
 pub mod bcrypt;
+mod blowfish_pi;
+mod eksblowfish;
 pub mod md5crypt;
 pub mod pbkdf2;
 pub mod shacrypt;
