@@ -2,9 +2,12 @@
 """Checks hashes written by passgate with independent implementations.
 
 Reads lines `HEXPASSWORD HASH` on stdin and prints `ok` or `bad` for each:
-bcrypt and SHA-crypt through libxcrypt's crypt_r (ctypes, so 8-bit passwords reach it as raw
-bytes), SFTPGo's PBKDF2 formats through hashlib.pbkdf2_hmac.
+SHA-crypt through libxcrypt's crypt_r (ctypes, so 8-bit passwords reach it as raw bytes);
+`$2a$` through pyca's `bcrypt` (OpenBSD's algorithm, which Go's crypto/bcrypt and so SFTPGo
+share) and, unless the password triggers crypt_blowfish's `$2a$` countermeasure, libxcrypt
+too; SFTPGo's PBKDF2 formats through hashlib.pbkdf2_hmac.
 """
+import bcrypt
 import base64
 import ctypes
 import ctypes.util
@@ -39,6 +42,12 @@ for line in sys.stdin:
     password = bytes.fromhex(hexpw)
     if stored.startswith("$pbkdf2"):
         ok = sftpgo_pbkdf2(password, stored)
+    elif stored.startswith("$2a$"):
+        # bcrypt reads 72 bytes; pyca refuses longer input rather than cut it.
+        ok = bcrypt.checkpw(password[:72], stored.encode())
+        # crypt_blowfish reads $2a$ differently for these passwords only.
+        if password[:3] != b"\xff\xff\xa3":
+            ok = ok and libxcrypt(password, stored) == stored
     else:
         ok = libxcrypt(password, stored) == stored
     print("ok" if ok else "bad", flush=True)
