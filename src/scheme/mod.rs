@@ -7,6 +7,7 @@ mod blowfish_pi;
 mod eksblowfish;
 pub mod md5crypt;
 pub mod pbkdf2;
+mod pbkdf2_engine;
 pub mod shacrypt;
 
 use self::bcrypt::BcryptVariant;

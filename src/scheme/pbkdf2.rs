@@ -6,6 +6,7 @@ use core::num::NonZeroU32;
 
 use zeroize::Zeroizing;
 
+use super::pbkdf2_engine::{Sha1, Sha256, Sha512, pbkdf2};
 use super::{Redacted, Scheme, split_fields};
 use crate::ct::digests_equal;
 use crate::encoding::{LenientBase64, parse_decimal};
@@ -177,11 +178,11 @@ impl Pbkdf2Hash {
 fn derive(variant: Pbkdf2Variant, password: &[u8], salt: &[u8], n: NonZeroU32, out: &mut [u8]) {
     let n = n.get();
     match variant {
-        Pbkdf2Variant::Sha1 => pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password, salt, n, out),
+        Pbkdf2Variant::Sha1 => pbkdf2::<Sha1>(password, salt, n, out),
         Pbkdf2Variant::Sha256 | Pbkdf2Variant::B64SaltSha256 => {
-            pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password, salt, n, out);
+            pbkdf2::<Sha256>(password, salt, n, out);
         }
-        Pbkdf2Variant::Sha512 => pbkdf2::pbkdf2_hmac::<sha2::Sha512>(password, salt, n, out),
+        Pbkdf2Variant::Sha512 => pbkdf2::<Sha512>(password, salt, n, out),
     }
 }
 
