@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Turns criterion's results (target/criterion) into BENCHMARKS.md: per scheme, the median
+time of passgate and of each peer measured in the same run, and the ratios passgate ÷ peer.
+
+    cargo bench --bench verify && python3 benches/report.py > BENCHMARKS.md
+"""
+import datetime
+import json
+import pathlib
+import platform
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+CRITERION = ROOT / "target" / "criterion"
+
+# Group → (peer to compare with, target ratio, what the target is measured against).
+TARGETS = {
+    "bcrypt-cost12": [("libxcrypt", 0.95)],
+    "md5crypt": [("libxcrypt", 0.90)],
+    "apr1": [("libxcrypt", 0.90)],
+    "sha512crypt-400000": [("libxcrypt", 0.90)],
+    "sha256crypt-800000": [("libxcrypt", 0.30)],
+    "pbkdf2-sha256-1000000": [("limit-rustcrypto", 1.10), ("limit-openssl", None)],
+    "pbkdf2-sha512-400000": [("limit-rustcrypto", 1.10), ("limit-openssl", None)],
+    "pbkdf2-sha1-1500000": [("limit-rustcrypto", 1.10), ("limit-openssl", None)],
+}
+
+
+def median_ns(group: str, function: str) -> float | None:
+    path = CRITERION / group / function / "new" / "estimates.json"
+    if not path.exists():
+        return None
+    return json.loads(path.read_text())["median"]["point_estimate"]
+
+
+def fmt_ms(ns: float) -> str:
+    return f"{ns / 1e6:.3f} ms" if ns < 1e7 else f"{ns / 1e6:.1f} ms"
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
+    cores = len([l for l in pathlib.Path("/proc/cpuinfo").read_text().splitlines()
+                 if l.startswith("processor")])
+    return f"{cpu}, {cores} cores, {platform.system()} {platform.release()}, {rustc}"
+
+
+def main() -> int:
+    if not CRITERION.exists():
+        print("no criterion results: run `cargo bench --bench verify` first", file=sys.stderr)
+        return 1
+    out = ["# Benchmarks", "",
+           f"Machine: {machine()}. Run of {datetime.date.today().isoformat()}; medians of "
+           "criterion samples, every figure of a row from the same run "
+           "(`cargo bench --bench verify`, then `python3 benches/report.py`).", "",
+           "| scheme | passgate | peer | peer time | passgate ÷ peer | target |",
+           "|---|---|---|---|---|---|"]
+    missing = []
+    for group, checks in TARGETS.items():
+        ours = median_ns(group, "passgate")
+        if ours is None:
+            missing.append(group)
+            continue
+        peers = sorted(p.name for p in (CRITERION / group).iterdir()
+                       if p.is_dir() and p.name not in ("passgate", "report"))
+        for peer in peers:
+            theirs = median_ns(group, peer)
+            if theirs is None:
+                continue
+            target = dict(checks).get(peer)
+            verdict = ""
+            if target is not None:
+                ratio = ours / theirs
+                verdict = f"≤ {target:.2f} {'met' if ratio <= target else 'NOT met'}"
+            out.append(f"| {group} | {fmt_ms(ours)} | {peer} | {fmt_ms(theirs)} | "
+                       f"{ours / theirs:.3f} | {verdict} |")
+    out += ["", "Peers: `libxcrypt` is the system's libcrypt.so.1 through `crypt_rn`; "
+            "`openssl` is OpenSSL's `PKCS5_PBKDF2_HMAC`; `bcrypt-crate`, `sha-crypt-crate` and "
+            "`pbkdf2-crate` are the RustCrypto / `bcrypt` crates' raw functions; "
+            "`limit-rustcrypto` and `limit-openssl` are two compression-function calls per "
+            "PBKDF2 iteration at bulk hashing speed (RustCrypto's `compress*`, which passgate "
+            "calls, and OpenSSL's digest), the floor for any PBKDF2 built on that function.",
+            "apr1 is compared with libxcrypt's md5crypt, the same work (libxcrypt has no apr1)."]
+    if missing:
+        out += ["", "Not measured in this run: " + ", ".join(missing) + "."]
+    print("\n".join(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
