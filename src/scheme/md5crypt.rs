@@ -5,6 +5,8 @@ use core::fmt;
 use md5::{Digest as _, Md5};
 use zeroize::Zeroize as _;
 
+use super::compress;
+use super::crypt_rounds::crypt_rounds;
 use super::{Redacted, Scheme, split_fields};
 use crate::ct::digests_equal;
 use crate::encoding::{crypt_decode, crypt_encode, is_crypt_salt_byte};
@@ -131,27 +133,7 @@ pub(crate) fn md5crypt(password: &[u8], salt: &[u8], magic: &str) -> [u8; 16] {
         bits >>= 1;
     }
     let mut digest: [u8; 16] = ctx.finalize().into();
-
-    for i in 0..Md5CryptHash::ROUNDS {
-        let mut round = Md5::new();
-        if i & 1 == 1 {
-            round.update(password);
-        } else {
-            round.update(digest);
-        }
-        if i % 3 != 0 {
-            round.update(salt);
-        }
-        if i % 7 != 0 {
-            round.update(password);
-        }
-        if i & 1 == 1 {
-            round.update(digest);
-        } else {
-            round.update(password);
-        }
-        digest = round.finalize().into();
-    }
+    crypt_rounds::<compress::Md5>(&mut digest, password, salt, Md5CryptHash::ROUNDS);
     alt.zeroize();
     digest
 }

@@ -4,6 +4,8 @@ use core::fmt;
 
 pub mod bcrypt;
 mod blowfish_pi;
+mod compress;
+mod crypt_rounds;
 mod eksblowfish;
 pub mod md5crypt;
 pub mod pbkdf2;

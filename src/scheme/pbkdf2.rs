@@ -6,7 +6,8 @@ use core::num::NonZeroU32;
 
 use zeroize::Zeroizing;
 
-use super::pbkdf2_engine::{Sha1, Sha256, Sha512, pbkdf2};
+use super::compress::{Sha1, Sha256, Sha512};
+use super::pbkdf2_engine::pbkdf2;
 use super::{Redacted, Scheme, split_fields};
 use crate::ct::digests_equal;
 use crate::encoding::{LenientBase64, parse_decimal};

@@ -2,8 +2,11 @@
 
 use core::fmt;
 
-use zeroize::Zeroize as _;
+use sha2::Digest;
+use zeroize::{Zeroize as _, Zeroizing};
 
+use super::compress::{self, Compress};
+use super::crypt_rounds::crypt_rounds;
 use super::{Redacted, Scheme, split_fields};
 use crate::ct::digests_equal;
 use crate::encoding::{crypt_decode, crypt_encode, is_crypt_salt_byte, parse_decimal};
@@ -170,17 +173,18 @@ impl ShaCryptHash {
     }
 
     fn compute(&self, password: &[u8]) -> ShaDigest {
-        // Rounds were range-checked when the record was built.
-        let params = sha_crypt::Params::new(self.rounds()).unwrap_or_default();
+        let (salt, rounds) = (self.salt(), self.rounds());
         match self.variant() {
             ShaCryptVariant::Sha256 => {
-                let mut raw = sha_crypt::sha256_crypt(password, self.salt(), params);
+                let mut raw = [0u8; 32];
+                shacrypt::<sha2::Sha256, compress::Sha256>(password, salt, rounds, &mut raw);
                 let out = SHA256_TRANSPOSITION.map(|i| raw[i]);
                 raw.zeroize();
                 ShaDigest::Sha256(out)
             }
             ShaCryptVariant::Sha512 => {
-                let mut raw = sha_crypt::sha512_crypt(password, self.salt(), params);
+                let mut raw = [0u8; 64];
+                shacrypt::<sha2::Sha512, compress::Sha512>(password, salt, rounds, &mut raw);
                 let out = SHA512_TRANSPOSITION.map(|i| raw[i]);
                 raw.zeroize();
                 ShaDigest::Sha512(out)
@@ -194,6 +198,60 @@ impl ShaCryptHash {
         computed.as_bytes_mut().zeroize();
         ok
     }
+}
+
+/// The SHA-crypt algorithm (Drepper, "Unix crypt using SHA-256 and SHA-512", steps 1–21):
+/// the raw digest of `password` under `salt` (at most 16 bytes used) and `rounds`, in `out`.
+fn shacrypt<D: Digest, H: Compress>(password: &[u8], salt: &[u8], rounds: u32, out: &mut [u8]) {
+    let salt = &salt[..salt.len().min(ShaCryptHash::MAX_SALT_LEN)];
+    let n = H::OUT;
+    let mut b = D::new()
+        .chain_update(password)
+        .chain_update(salt)
+        .chain_update(password)
+        .finalize();
+    let mut a = D::new().chain_update(password).chain_update(salt);
+    let mut left = password.len();
+    while left > 0 {
+        let take = left.min(n);
+        a.update(&b[..take]);
+        left -= take;
+    }
+    let mut bits = password.len();
+    while bits > 0 {
+        if bits & 1 == 1 {
+            a.update(&b);
+        } else {
+            a.update(password);
+        }
+        bits >>= 1;
+    }
+    let mut a = a.finalize();
+
+    let mut dp = D::new();
+    for _ in 0..password.len() {
+        dp.update(password);
+    }
+    let mut dp = dp.finalize();
+    let p = Zeroizing::new(repeat_to(&dp, password.len()));
+
+    let mut ds = D::new();
+    for _ in 0..16 + usize::from(a[0]) {
+        ds.update(salt);
+    }
+    let ds = ds.finalize();
+    let s = repeat_to(&ds, salt.len());
+
+    out.copy_from_slice(&a);
+    crypt_rounds::<H>(out, &p, &s, rounds);
+    b.as_mut_slice().zeroize();
+    a.as_mut_slice().zeroize();
+    dp.as_mut_slice().zeroize();
+}
+
+/// `digest` repeated and cut to `len` bytes.
+fn repeat_to(digest: &[u8], len: usize) -> Vec<u8> {
+    digest.iter().copied().cycle().take(len).collect()
 }
 
 impl ShaDigest {
@@ -236,5 +294,29 @@ impl fmt::Debug for ShaCryptHash {
             .field("salt", &Redacted)
             .field("digest", &Redacted)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agrees_with_the_sha_crypt_crate() {
+        let bytes: Vec<u8> = (0..300u32).map(|i| (i * 151 + 3) as u8).collect();
+        for pw_len in [1usize, 31, 32, 33, 63, 64, 65, 130, 300] {
+            for salt_len in [0usize, 1, 8, 16, 20] {
+                let (pw, salt) = (&bytes[..pw_len], &b"saltsaltsaltsaltsalt"[..salt_len]);
+                for rounds in [1000, 1001, 1042] {
+                    let params = sha_crypt::Params::new(rounds).unwrap_or_default();
+                    let mut ours256 = [0u8; 32];
+                    shacrypt::<sha2::Sha256, compress::Sha256>(pw, salt, rounds, &mut ours256);
+                    assert_eq!(ours256, sha_crypt::sha256_crypt(pw, salt, params));
+                    let mut ours512 = [0u8; 64];
+                    shacrypt::<sha2::Sha512, compress::Sha512>(pw, salt, rounds, &mut ours512);
+                    assert_eq!(ours512, sha_crypt::sha512_crypt(pw, salt, params));
+                }
+            }
+        }
     }
 }
