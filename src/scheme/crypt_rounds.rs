@@ -42,7 +42,7 @@ impl Layout {
 
 /// Which layout round `i` uses: bit 0 odd, bit 1 `i % 3 != 0`, bit 2 `i % 7 != 0`.
 const fn layout_of(i: u32) -> usize {
-    (i & 1) as usize | ((i % 3 != 0) as usize) << 1 | ((i % 7 != 0) as usize) << 2
+    (i & 1) as usize | (!i.is_multiple_of(3) as usize) << 1 | (!i.is_multiple_of(7) as usize) << 2
 }
 
 /// Runs `rounds` rounds from the digest `c` (its `H::OUT` bytes) and writes the final digest
