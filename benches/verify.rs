@@ -204,6 +204,7 @@ fn blocks64(buf: &[u8]) -> &[[u8; 64]] {
     blocks
 }
 
+#[allow(clippy::too_many_arguments)]
 fn pbkdf2_group(
     c: &mut Criterion,
     ident: &str,
