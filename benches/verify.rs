@@ -287,5 +287,30 @@ fn pbkdf2(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, bcrypt, md5crypt, shacrypt, pbkdf2);
+/// 16 bcrypt cost-8 hashes (libxcrypt-made): one by one, and through `verify_many`.
+fn batch(c: &mut Criterion) {
+    let mut xc = Libxcrypt::default();
+    let stored: Vec<String> = (0..16)
+        .map(|i| xc.crypt(PASSWORD, &format!("$2b$08${:.<21}e", i)).unwrap())
+        .collect();
+    let pairs: Vec<(&str, &[u8])> = stored.iter().map(|s| (s.as_str(), PASSWORD)).collect();
+    let policy = policy();
+    let mut g = configure(c, "batch-16-bcrypt8");
+    g.bench_function("sequential", |b| {
+        b.iter(|| {
+            for (s, p) in &pairs {
+                policy.verify(black_box(s), black_box(p)).unwrap();
+            }
+        })
+    });
+    g.bench_function("verify_many", |b| {
+        b.iter(|| {
+            let results = policy.verify_many(black_box(&pairs));
+            assert!(results.iter().all(Result::is_ok));
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bcrypt, md5crypt, shacrypt, pbkdf2, batch);
 criterion_main!(benches);
