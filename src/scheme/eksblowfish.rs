@@ -89,11 +89,14 @@ impl Drop for State {
     }
 }
 
+/// Blowfish's F. The bytes are taken by shifts rather than `to_be_bytes`, which would put a
+/// byte swap on the round's critical path.
 macro_rules! f {
     ($s:expr, $x:expr) => {{
-        let [a, b, c, d] = $x.to_be_bytes();
-        (($s[0][a as usize].wrapping_add($s[1][b as usize])) ^ $s[2][c as usize])
-            .wrapping_add($s[3][d as usize])
+        let x: u32 = $x;
+        (($s[0][(x >> 24) as usize].wrapping_add($s[1][(x >> 16) as u8 as usize]))
+            ^ $s[2][(x >> 8) as u8 as usize])
+            .wrapping_add($s[3][x as u8 as usize])
     }};
 }
 
