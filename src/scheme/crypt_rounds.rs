@@ -2,19 +2,27 @@
 //! `[P or C] [S if i % 3] [P if i % 7] [C or P]` (P first when `i` is odd), where C is the
 //! previous digest. Only C changes between rounds, so each of the eight layouts is padded
 //! once into whole blocks, and a round is: write C into its slot, compress the blocks.
+//!
+//! When C starts past the first block (odd rounds with a long P and S), the blocks before it
+//! are the same every time: their chaining state is computed once per layout, and a round
+//! compresses only from C's block on. For long passwords this halves the work.
 
-use zeroize::Zeroizing;
+use zeroize::{Zeroize as _, Zeroizing};
 
 use super::compress::Compress;
 
 /// One message layout, padded to whole blocks, and where C goes in it.
-struct Layout {
+struct Layout<H: Compress> {
     message: Zeroizing<Vec<u8>>,
     digest_at: usize,
+    /// Where the first block holding C begins; the blocks before it never change.
+    tail_at: usize,
+    /// The chaining state after those constant blocks.
+    prefix: H::State,
 }
 
-impl Layout {
-    fn new<H: Compress>(key: usize, p: &[u8], s: &[u8]) -> Self {
+impl<H: Compress> Layout<H> {
+    fn new(key: usize, p: &[u8], s: &[u8]) -> Self {
         let (odd, with_s, with_p) = (key & 1 != 0, key & 2 != 0, key & 4 != 0);
         let c = &[0u8; 64][..H::OUT];
         let parts = [
@@ -33,10 +41,22 @@ impl Layout {
         message.push(0x80);
         message.resize(total, 0);
         H::write_len(&mut message[total - H::LEN_BYTES..], len as u128 * 8);
+        let digest_at = if odd { len - H::OUT } else { 0 };
+        let tail_at = digest_at - digest_at % size;
+        let mut prefix = H::IV;
+        H::compress_bytes(&mut prefix, &message[..tail_at]);
         Self {
             message,
-            digest_at: if odd { len - H::OUT } else { 0 },
+            digest_at,
+            tail_at,
+            prefix,
         }
+    }
+}
+
+impl<H: Compress> Drop for Layout<H> {
+    fn drop(&mut self) {
+        self.prefix.zeroize();
     }
 }
 
@@ -49,7 +69,7 @@ const fn layout_of(i: u32) -> usize {
 /// back into `c`.
 pub(crate) fn crypt_rounds<H: Compress>(c: &mut [u8], p: &[u8], s: &[u8], rounds: u32) {
     debug_assert_eq!(c.len(), H::OUT);
-    let mut layouts: [Layout; 8] = core::array::from_fn(|key| Layout::new::<H>(key, p, s));
+    let mut layouts: [Layout<H>; 8] = core::array::from_fn(|key| Layout::new(key, p, s));
     if rounds == 0 {
         return;
     }
@@ -57,8 +77,9 @@ pub(crate) fn crypt_rounds<H: Compress>(c: &mut [u8], p: &[u8], s: &[u8], rounds
     first.message[first.digest_at..first.digest_at + H::OUT].copy_from_slice(c);
     let mut state = H::IV;
     for i in 0..rounds {
-        state = H::IV;
-        H::compress_bytes(&mut state, &layouts[layout_of(i)].message);
+        let layout = &layouts[layout_of(i)];
+        state = layout.prefix;
+        H::compress_bytes(&mut state, &layout.message[layout.tail_at..]);
         if i + 1 < rounds {
             let next = &mut layouts[layout_of(i + 1)];
             H::write_out(
@@ -68,5 +89,5 @@ pub(crate) fn crypt_rounds<H: Compress>(c: &mut [u8], p: &[u8], s: &[u8], rounds
         }
     }
     H::write_out(&state, c);
-    zeroize::Zeroize::zeroize(&mut state);
+    state.zeroize();
 }
