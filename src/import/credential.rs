@@ -1,0 +1,228 @@
+//! What to write as an account's password: every stored hash goes through the core parser.
+//!
+//! - Schemes passgate parses and SFTPGo reads are written unchanged, except bcrypt `$2b$` and
+//!   `$2y$`, written as `$2a$` (SFTPGo reads bcrypt only as `$2a$` and would otherwise take
+//!   the hash for a plaintext password).
+//! - `$y$` (yescrypt) and `$argon2id$`, which SFTPGo reads and passgate does not parse yet,
+//!   pass through after a structural check and are reported.
+//! - Lock markers never become a password; anything else is a [`HashProblem`].
+
+use crate::scheme::bcrypt::BcryptVariant;
+use crate::{ParseErrorKind, StoredHash};
+
+use super::report::{HashProblem, Note};
+
+/// The importer's reading of a password field.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Credential {
+    /// A hash to write, and what to report about it.
+    Hash { stored: String, note: Option<Note> },
+    /// Empty, `*…` or `!…`: no password can match.
+    Locked,
+    /// A hash that must not be written.
+    Unusable(HashProblem),
+}
+
+/// The crypt(3) base64 alphabet (yescrypt, DES crypt).
+fn is_crypt64(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'.' || c == b'/'
+}
+
+/// Standard base64 without padding (argon2's PHC strings).
+fn is_b64(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'+' || c == b'/'
+}
+
+pub(crate) fn classify(field: &[u8]) -> Credential {
+    if matches!(field, [] | [b'!' | b'*', ..]) {
+        return Credential::Locked;
+    }
+    let Ok(text) = core::str::from_utf8(field) else {
+        return Credential::Unusable(HashProblem::Unreadable("a non-ASCII string"));
+    };
+    match StoredHash::parse(text) {
+        Ok(StoredHash::Bcrypt(h)) if h.variant() != BcryptVariant::A => Credential::Hash {
+            stored: h.with_variant(BcryptVariant::A).to_string(),
+            note: Some(Note::BcryptRewritten {
+                from: h.variant().id(),
+            }),
+        },
+        Ok(h) => Credential::Hash {
+            stored: h.to_string(),
+            note: None,
+        },
+        Err(e) if e.kind() == ParseErrorKind::Disabled => Credential::Locked,
+        Err(e) if e.scheme().is_some() => Credential::Unusable(HashProblem::Malformed(e)),
+        Err(e) if e.kind() == ParseErrorKind::UnsupportedVariant => {
+            Credential::Unusable(HashProblem::Unreadable("this bcrypt variant"))
+        }
+        Err(_) => pass_through(text),
+    }
+}
+
+/// `$y$` and `$argon2id$`, or the name of what the string looks like.
+fn pass_through(text: &str) -> Credential {
+    let bytes = text.as_bytes();
+    if let Some(rest) = text.strip_prefix("$y$") {
+        return if is_yescrypt(rest) {
+            Credential::Hash {
+                stored: text.to_owned(),
+                note: Some(Note::NotVerified {
+                    scheme: "yescrypt",
+                    extra: " (SFTPGo reads it only when built with unixcrypt)",
+                }),
+            }
+        } else {
+            Credential::Unusable(HashProblem::MalformedPassThrough("yescrypt"))
+        };
+    }
+    if let Some(rest) = text.strip_prefix("$argon2id$") {
+        return if is_argon2id(rest) {
+            Credential::Hash {
+                stored: text.to_owned(),
+                note: Some(Note::NotVerified {
+                    scheme: "argon2id",
+                    extra: "",
+                }),
+            }
+        } else {
+            Credential::Unusable(HashProblem::MalformedPassThrough("argon2id"))
+        };
+    }
+    let what = if !bytes.iter().all(|c| (0x20..0x7f).contains(c)) {
+        "a non-ASCII string"
+    } else if text.starts_with("{SHA}") {
+        "{SHA} (unsalted SHA-1)"
+    } else if text.starts_with("{SSHA") {
+        "{SSHA}"
+    } else if text.starts_with("$argon2i$") || text.starts_with("$argon2d$") {
+        "argon2i/argon2d"
+    } else if text.starts_with("$7$") || text.starts_with("$scrypt$") {
+        "scrypt"
+    } else if text.starts_with("$md5") {
+        "Sun md5crypt"
+    } else if bytes.len() == 13 && bytes.iter().copied().all(is_crypt64) {
+        "DES crypt"
+    } else if bytes.len() == 20 && bytes[0] == b'_' && bytes[1..].iter().copied().all(is_crypt64) {
+        "BSDi extended DES"
+    } else if bytes.first() == Some(&b'$') {
+        "an unknown $id$ scheme"
+    } else {
+        "an unknown scheme or a plaintext password"
+    };
+    Credential::Unusable(HashProblem::Unreadable(what))
+}
+
+/// libxcrypt's yescrypt: `$y$` PARAMS `$` SALT `$` 43-character hash, crypt alphabet.
+fn is_yescrypt(rest: &str) -> bool {
+    let parts: Vec<&[u8]> = rest.as_bytes().split(|&c| c == b'$').collect();
+    matches!(parts.as_slice(), [params, salt, hash]
+        if !params.is_empty() && !salt.is_empty() && hash.len() == 43
+            && [params, salt, hash].iter().all(|f| f.iter().copied().all(is_crypt64)))
+}
+
+/// The PHC argon2id string SFTPGo's argon2id package decodes:
+/// `$argon2id$v=19$m=M,t=T,p=P$SALT$HASH`, salt and hash in unpadded base64.
+fn is_argon2id(rest: &str) -> bool {
+    let parts: Vec<&str> = rest.split('$').collect();
+    let [version, params, salt, hash] = parts.as_slice() else {
+        return false;
+    };
+    let decimal = |s: &str| !s.is_empty() && s.len() <= 10 && s.bytes().all(|c| c.is_ascii_digit());
+    let params_ok = match params.split(',').collect::<Vec<_>>().as_slice() {
+        [m, t, p] => [("m=", m), ("t=", t), ("p=", p)]
+            .iter()
+            .all(|(key, v)| v.strip_prefix(key).is_some_and(decimal)),
+        _ => false,
+    };
+    *version == "v=19"
+        && params_ok
+        && [salt, hash]
+            .iter()
+            .all(|f| !f.is_empty() && f.bytes().all(is_b64))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// `htpasswd -nbB -C 4 user password` (Apache 2.4.71).
+    const HTPASSWD_2Y: &str = "$2y$04$zXRAAeiQ22X2K5jgXzk45eHxb2PBypPLEQGnmJhUIEo5zMvUeuSKa";
+
+    #[test]
+    fn bcrypt_2y_becomes_2a() {
+        let Credential::Hash { stored, note } = classify(HTPASSWD_2Y.as_bytes()) else {
+            panic!("not a hash");
+        };
+        assert_eq!(stored, HTPASSWD_2Y.replacen("$2y$", "$2a$", 1));
+        assert_eq!(note, Some(Note::BcryptRewritten { from: "2y" }));
+        assert!(crate::verify(&stored, b"password").is_ok());
+    }
+
+    #[test]
+    fn markers_are_locked() {
+        for m in ["", "*", "!", "!!", "!*", "*LK*", "!$6$abc$def", "!\u{e9}"] {
+            assert_eq!(classify(m.as_bytes()), Credential::Locked, "{m:?}");
+        }
+    }
+
+    #[test]
+    fn pass_through_needs_structure() {
+        // `mkpasswd -m yescrypt password` (whois 5.5.17); `pure-pw useradd` (Pure-FTPd 1.0.50).
+        let y = "$y$j9T$sN1.yOvwWYG3cjROOUTft.$.HV/d/kWkRu9NRTWsSiK4S3pWasEQxzY/LIMASB8Hy3";
+        assert!(matches!(classify(y.as_bytes()), Credential::Hash { .. }));
+        let a = "$argon2id$v=19$m=21845,t=127,p=1$m86O+xfHTP0qD2jT+NgP+A$vyr5IAtLfGmBSIfZVL5bTPsDNZPm0JO/7tSj1+SY/EU";
+        assert!(matches!(classify(a.as_bytes()), Credential::Hash { .. }));
+        for bad in [
+            "$y$j9T$salt",
+            "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$short",
+            "$y$$salt$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7",
+            "$argon2id$m=1,t=1,p=1$c2FsdA$aGFzaA",
+            "$argon2id$v=19$m=1,t=1$c2FsdA$aGFzaA",
+            "$argon2id$v=19$m=1,t=1,p=1$$aGFzaA",
+            "$argon2id$v=19$m=1,t=1,p=1$c2FsdA$aGFz=",
+        ] {
+            assert!(
+                matches!(
+                    classify(bad.as_bytes()),
+                    Credential::Unusable(HashProblem::MalformedPassThrough(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn unreadable_and_malformed() {
+        let cases = [
+            (
+                "{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=",
+                "{SHA} (unsalted SHA-1)",
+            ),
+            ("abJnggxhB/yWI", "DES crypt"),
+            ("$2x$05$abcdefghijklmnopqrstuu", "this bcrypt variant"),
+            ("$argon2i$v=19$m=1,t=1,p=1$c2FsdA$aGFzaA", "argon2i/argon2d"),
+            ("$9$x$y", "an unknown $id$ scheme"),
+            ("plaintext", "an unknown scheme or a plaintext password"),
+            ("p\u{e9}", "a non-ASCII string"),
+        ];
+        for (s, what) in cases {
+            assert_eq!(
+                classify(s.as_bytes()),
+                Credential::Unusable(HashProblem::Unreadable(what)),
+                "{s}"
+            );
+        }
+        assert_eq!(
+            classify(b"\xff\xfe"),
+            Credential::Unusable(HashProblem::Unreadable("a non-ASCII string"))
+        );
+        let Credential::Unusable(HashProblem::Malformed(e)) =
+            classify(b"$1$saltsalt$qjXMvbEw8oaL.CzflDtaK2")
+        else {
+            panic!("not malformed");
+        };
+        assert_eq!(e.kind(), ParseErrorKind::NonCanonical);
+    }
+}

@@ -1,0 +1,431 @@
+//! The account importer: `/etc/shadow`, Pure-FTPd, ProFTPD and htpasswd files into an
+//! SFTPGo dump that `loaddata` accepts.
+//!
+//! Every stored hash goes through [`StoredHash::parse`](crate::StoredHash::parse): bcrypt
+//! `$2b$`/`$2y$` is written as `$2a$`, the schemes SFTPGo reads pass through, lock markers
+//! never become a password, and anything SFTPGo cannot check is reported and left out (it
+//! would otherwise be stored as a *plaintext* password). The input is read line by line
+//! with a length cap and users are written as they are read, so memory does not depend on
+//! the input's size except for a keyed 64-bit hash and a line number per user name
+//! (duplicate detection).
+//! The output is written to a `0600` temporary file in its directory, synced and renamed.
+//!
+//! ```no_run
+//! use passgate::import::{Format, Options, import_file};
+//! # fn main() -> Result<(), passgate::import::ImportError> {
+//! let mut options = Options::new(Format::Htpasswd);
+//! options.home_base = Some("/srv/sftpgo".into());
+//! let summary = import_file(&options, "htpasswd".as_ref(), None, "users.json".as_ref(), &mut ())?;
+//! println!("{} imported, {} skipped", summary.imported, summary.skipped);
+//! # Ok(()) }
+//! ```
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::hash::{BuildHasher as _, RandomState};
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+mod credential;
+mod fields;
+mod htpasswd;
+mod lines;
+mod passwd;
+mod proftpd;
+mod pureftpd;
+mod report;
+mod sftpgo_dump;
+mod shadow;
+
+pub use self::passwd::Passwd;
+pub use self::report::{
+    Event, HashProblem, LineFault, Note, Observer, Outcome, SkipReason, Summary,
+};
+pub use self::sftpgo_dump::{DUMP_VERSION, sftpgo_accepts_username};
+
+use self::credential::{Credential, classify};
+use self::lines::Lines;
+use self::passwd::Lookup;
+use self::sftpgo_dump::{AtomicFile, DumpUser, DumpWriter, Filesystem, Filters, Permissions};
+
+/// The input formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// `/etc/shadow`, with uid, gid and home from a passwd file.
+    Shadow,
+    /// Pure-FTPd's `pureftpd.passwd` (`pure-pw`).
+    PureFtpd,
+    /// ProFTPD's `AuthUserFile` (`ftpasswd --passwd`).
+    Proftpd,
+    /// Apache's htpasswd.
+    Htpasswd,
+}
+
+impl Format {
+    /// The name used on the command line.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Shadow => "shadow",
+            Self::PureFtpd => "pure-ftpd",
+            Self::Proftpd => "proftpd",
+            Self::Htpasswd => "htpasswd",
+        }
+    }
+
+    /// Whether the format's lines carry a uid (shadow's come from the passwd file).
+    const fn has_uid(self) -> bool {
+        !matches!(self, Self::Htpasswd)
+    }
+}
+
+/// What to import and how. The uid filters and forced ids are those of SFTPGo's
+/// `convertusers`.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Options {
+    /// The input format.
+    pub format: Format,
+    /// Only users with at least this uid (before `force_uid`).
+    pub min_uid: Option<u32>,
+    /// Only users with at most this uid (before `force_uid`).
+    pub max_uid: Option<u32>,
+    /// Only these users (all when empty).
+    pub usernames: Vec<String>,
+    /// Write this uid for every user.
+    pub force_uid: Option<u32>,
+    /// Write this gid for every user.
+    pub force_gid: Option<u32>,
+    /// For users without an absolute home in the input: `home_base/username`.
+    pub home_base: Option<String>,
+    /// Write locked accounts disabled (`status: 0`, no password) instead of skipping them.
+    pub import_locked: bool,
+    /// Write accounts whose hash SFTPGo cannot check without a password instead of skipping
+    /// them. The hash itself is never written.
+    pub allow_unverifiable: bool,
+    /// The time shadow ageing is judged at.
+    pub now: SystemTime,
+}
+
+impl Options {
+    /// Defaults: no filters, nothing forced, skip locked and unverifiable accounts, now.
+    pub fn new(format: Format) -> Self {
+        Self {
+            format,
+            min_uid: None,
+            max_uid: None,
+            usernames: Vec::new(),
+            force_uid: None,
+            force_gid: None,
+            home_base: None,
+            import_locked: false,
+            allow_unverifiable: false,
+            now: SystemTime::now(),
+        }
+    }
+
+    fn check(&self, has_passwd: bool) -> Result<(), ImportError> {
+        let usage = |m| Err(ImportError::Usage(m));
+        let uid_known = self.format.has_uid() && (self.format != Format::Shadow || has_passwd);
+        if (self.min_uid.is_some() || self.max_uid.is_some()) && !uid_known {
+            return usage("--min-uid and --max-uid need uids: this input has none");
+        }
+        if has_passwd && self.format != Format::Shadow {
+            return usage("--passwd is for the shadow format only");
+        }
+        if !uid_known && self.home_base.is_none() {
+            return usage("this input has no home directories: give --home-base");
+        }
+        if let Some(base) = &self.home_base
+            && (!base.starts_with('/') || base.chars().any(char::is_control))
+        {
+            return usage("--home-base must be an absolute path");
+        }
+        if [self.force_uid, self.force_gid]
+            .iter()
+            .flatten()
+            .any(|&id| u64::from(id) > fields::MAX_ID)
+        {
+            return usage("--force-uid and --force-gid must be at most 2147483647");
+        }
+        Ok(())
+    }
+}
+
+/// A failure that stops the import. Line-level problems are [`Event`]s instead.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImportError {
+    /// Options that do not fit together or the format.
+    #[error("{0}")]
+    Usage(&'static str),
+    /// Reading the input or passwd file, or writing the output.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// The error.
+        #[source]
+        source: io::Error,
+    },
+}
+
+fn io_err(what: &'static str) -> impl FnOnce(io::Error) -> ImportError {
+    move |source| ImportError::Io { what, source }
+}
+
+/// One account line, parsed, before the pipeline's checks.
+#[derive(Debug)]
+pub(crate) struct Entry<'a> {
+    username: &'a str,
+    hash: &'a [u8],
+    uid: Option<u32>,
+    gid: Option<u32>,
+    home: Option<String>,
+    status: u8,
+    expiration_date: i64,
+    require_password_change: bool,
+    max_sessions: i32,
+    quota_size: i64,
+    quota_files: i32,
+    upload_bandwidth: i64,
+    download_bandwidth: i64,
+    allowed_ip: Vec<String>,
+    denied_ip: Vec<String>,
+    notes: Vec<Note>,
+}
+
+impl<'a> Entry<'a> {
+    fn new(username: &'a str, hash: &'a [u8]) -> Self {
+        Self {
+            username,
+            hash,
+            uid: None,
+            gid: None,
+            home: None,
+            status: 1,
+            expiration_date: 0,
+            require_password_change: false,
+            max_sessions: 0,
+            quota_size: 0,
+            quota_files: 0,
+            upload_bandwidth: 0,
+            download_bandwidth: 0,
+            allowed_ip: Vec::new(),
+            denied_ip: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// Imports `input` into `output`: a `0600` temporary file beside it, synced and renamed into
+/// place once complete. When no account is written ([`Outcome::NothingUsable`]) no output
+/// file is created.
+pub fn import_file(
+    options: &Options,
+    input: &Path,
+    passwd: Option<&Path>,
+    output: &Path,
+    observer: &mut dyn Observer,
+) -> Result<Summary, ImportError> {
+    options.check(passwd.is_some())?;
+    let reader = BufReader::new(File::open(input).map_err(io_err("opening the input"))?);
+    let passwd = passwd
+        .map(Passwd::open)
+        .transpose()
+        .map_err(io_err("opening the passwd file"))?;
+    let file = AtomicFile::create(output).map_err(io_err("creating the output"))?;
+    let writer = BufWriter::new(file.file().map_err(io_err("creating the output"))?);
+    let summary = import(options, reader, passwd, writer, observer)?;
+    if summary.written() > 0 {
+        file.commit().map_err(io_err("writing the output"))?;
+    }
+    Ok(summary)
+}
+
+/// Imports from any reader into any writer: the streaming core of [`import_file`]. The dump
+/// is complete in `output` when this returns `Ok`, even if no user was written.
+pub fn import<R: BufRead, W: Write>(
+    options: &Options,
+    input: R,
+    mut passwd: Option<Passwd>,
+    output: W,
+    observer: &mut dyn Observer,
+) -> Result<Summary, ImportError> {
+    options.check(passwd.is_some())?;
+    let today = options
+        .now
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| (d.as_secs() / 86_400) as i64);
+    let mut lines = Lines::new(input);
+    let mut dump = DumpWriter::new(output).map_err(io_err("writing the output"))?;
+    let mut summary = Summary::default();
+    let keys = RandomState::new();
+    let mut seen: HashMap<u64, u64> = HashMap::new();
+
+    loop {
+        let read = lines.offset();
+        let Some((number, _, line)) = lines.next_line().map_err(io_err("reading the input"))?
+        else {
+            break;
+        };
+        summary.lines = number;
+        if number % 4096 == 0 {
+            observer.progress(read);
+        }
+        let parsed = line.and_then(|l| {
+            if l.iter().all(u8::is_ascii_whitespace) || l.first() == Some(&b'#') {
+                return Ok(None);
+            }
+            match options.format {
+                Format::Shadow => shadow::parse(l, today),
+                Format::PureFtpd => pureftpd::parse(l),
+                Format::Proftpd => proftpd::parse(l),
+                Format::Htpasswd => htpasswd::parse(l),
+            }
+            .map(Some)
+        });
+        let mut entry = match parsed {
+            Ok(Some(entry)) => entry,
+            Ok(None) => continue,
+            Err(fault) => {
+                summary.errors += 1;
+                observer.event(&Event::Error {
+                    line: number,
+                    fault,
+                });
+                continue;
+            }
+        };
+        let name = entry.username;
+        let shown = sftpgo_accepts_username(name).then_some(name);
+        let mut skip = |summary: &mut Summary, reason| {
+            summary.skipped += 1;
+            observer.event(&Event::Skipped {
+                line: number,
+                username: shown,
+                reason,
+            });
+        };
+        if !options.usernames.is_empty() && !options.usernames.iter().any(|u| u == name) {
+            summary.filtered += 1;
+            continue;
+        }
+        // Before the passwd lookup, which hands each passwd entry out once.
+        let key = keys.hash_one(name);
+        if let Some(&first_line) = seen.get(&key) {
+            skip(&mut summary, SkipReason::Duplicate { first_line });
+            continue;
+        }
+        seen.insert(key, number);
+        if let Some(passwd) = passwd.as_mut() {
+            match passwd
+                .lookup(name)
+                .map_err(io_err("reading the passwd file"))?
+            {
+                Lookup::Found { uid, gid, home } => {
+                    (entry.uid, entry.gid) = (Some(uid), Some(gid));
+                    entry.home = Some(home);
+                }
+                Lookup::Missing => {
+                    skip(&mut summary, SkipReason::NoPasswdEntry);
+                    continue;
+                }
+                Lookup::Malformed { line, fault } => {
+                    skip(
+                        &mut summary,
+                        SkipReason::MalformedPasswdEntry { line, fault },
+                    );
+                    continue;
+                }
+            }
+        }
+        let uid = entry.uid.unwrap_or(0);
+        if options.min_uid.is_some_and(|m| uid < m) || options.max_uid.is_some_and(|m| uid > m) {
+            summary.filtered += 1;
+            continue;
+        }
+        if shown.is_none() {
+            skip(&mut summary, SkipReason::UsernameNotAccepted);
+            continue;
+        }
+
+        let home = match (&entry.home, &options.home_base) {
+            (Some(h), _) if h.starts_with('/') => trim_home(h).to_owned(),
+            (_, Some(base)) => format!("{}/{name}", base.trim_end_matches('/')),
+            _ => {
+                skip(&mut summary, SkipReason::NoHome);
+                continue;
+            }
+        };
+        let password = match classify(entry.hash) {
+            Credential::Hash { stored, note } => {
+                entry.notes.extend(note);
+                stored
+            }
+            Credential::Locked if options.import_locked => {
+                entry.status = 0;
+                entry.notes.push(Note::LockedDisabled);
+                String::new()
+            }
+            Credential::Locked => {
+                skip(&mut summary, SkipReason::Locked);
+                continue;
+            }
+            Credential::Unusable(problem) if options.allow_unverifiable => {
+                entry.notes.push(Note::WithoutPassword(problem));
+                String::new()
+            }
+            Credential::Unusable(problem) => {
+                skip(&mut summary, SkipReason::Hash(problem));
+                continue;
+            }
+        };
+        dump.user(&DumpUser {
+            username: name,
+            status: entry.status,
+            expiration_date: entry.expiration_date,
+            password: &password,
+            home_dir: &home,
+            uid: options.force_uid.unwrap_or(uid),
+            gid: options.force_gid.or(entry.gid).unwrap_or(0),
+            max_sessions: entry.max_sessions,
+            quota_size: entry.quota_size,
+            quota_files: entry.quota_files,
+            permissions: Permissions,
+            upload_bandwidth: entry.upload_bandwidth,
+            download_bandwidth: entry.download_bandwidth,
+            filters: Filters {
+                allowed_ip: &entry.allowed_ip,
+                denied_ip: &entry.denied_ip,
+                require_password_change: entry.require_password_change,
+            },
+            filesystem: Filesystem::default(),
+        })
+        .map_err(io_err("writing the output"))?;
+        if entry.status == 1 {
+            summary.imported += 1;
+        } else {
+            summary.disabled += 1;
+        }
+        summary.notes += entry.notes.len() as u64;
+        observer.event(&Event::Imported {
+            line: number,
+            username: name,
+            status: entry.status,
+            notes: &entry.notes,
+        });
+    }
+    observer.progress(lines.offset());
+    let mut out = dump.finish().map_err(io_err("writing the output"))?;
+    out.flush().map_err(io_err("writing the output"))?;
+    Ok(summary)
+}
+
+/// Trailing slashes removed (`/` stays `/`).
+fn trim_home(home: &str) -> &str {
+    match home.trim_end_matches('/') {
+        "" => "/",
+        h => h,
+    }
+}
