@@ -1,0 +1,146 @@
+//! `passgate login`: one login attempt through the configured hook pipeline.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::Args;
+use passgate::hooks::sftpgo::{LoginMethod, Protocol};
+use passgate::hooks::{Config, LoginRequest, Outcome};
+use serde_json::json;
+
+use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK, Limits, PolicyName, password};
+
+#[derive(Args, Debug)]
+pub(crate) struct LoginArgs {
+    /// The configuration file ([policy], [store], [sftpgo], [directadmin]). The global
+    /// --policy strict and --max-* flags override its [policy].
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+    /// The login name.
+    #[arg(long)]
+    username: String,
+    /// The client's address, passed to the hooks.
+    #[arg(long, default_value = "")]
+    ip: String,
+    /// The protocol: SSH, FTP, DAV or HTTP (scopes the check-password hook).
+    #[arg(long, default_value = "SSH", value_parser = protocol)]
+    protocol: Protocol,
+    /// The login method: password, publickey+password or TLSCertificate+password.
+    #[arg(long, default_value = "password", value_parser = method)]
+    method: LoginMethod,
+    /// The Referer header, for DirectAdmin's hooks.
+    #[arg(long, default_value = "")]
+    referer: String,
+    /// The User-Agent header, for DirectAdmin's hooks.
+    #[arg(long, default_value = "")]
+    user_agent: String,
+}
+
+fn protocol(name: &str) -> Result<Protocol, String> {
+    Protocol::from_name(name).ok_or_else(|| "expected SSH, FTP, DAV or HTTP".to_owned())
+}
+
+fn method(name: &str) -> Result<LoginMethod, String> {
+    LoginMethod::from_name(name).ok_or_else(|| {
+        "expected password, publickey+password or TLSCertificate+password".to_owned()
+    })
+}
+
+/// Prints the library's warnings (hook stderr, failed notifications) on standard error.
+struct StderrLogger;
+
+impl log::Log for StderrLogger {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() <= log::Level::Warn
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            eprintln!("passgate: warning: {}", record.args());
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+static LOGGER: StderrLogger = StderrLogger;
+
+/// The command line's limit flags, over the configuration's `[policy]`.
+fn apply_limits(config: &mut Config, limits: &Limits) {
+    let policy = &mut config.policy;
+    if limits.policy == PolicyName::Strict {
+        policy.allow_legacy = false;
+    }
+    if let Some(n) = limits.max_cost {
+        policy.max_bcrypt_cost = n;
+    }
+    if let Some(n) = limits.max_rounds {
+        policy.max_shacrypt_rounds = n;
+    }
+    if let Some(n) = limits.max_work {
+        policy.max_pbkdf2_work = n;
+    }
+    if let Some(n) = limits.max_password_len {
+        policy.max_password_len = n;
+    }
+}
+
+pub(crate) fn run(args: &LoginArgs, limits: &Limits, json: bool) -> anyhow::Result<u8> {
+    if log::set_logger(&LOGGER).is_ok() {
+        log::set_max_level(log::LevelFilter::Warn);
+    }
+    let mut config = Config::load(&args.config)
+        .with_context(|| format!("configuration {}", args.config.display()))?;
+    apply_limits(&mut config, limits);
+    let password = password::read(config.policy.max_password_len, false)?;
+    let pipeline = config.pipeline();
+    let request = LoginRequest {
+        ip: &args.ip,
+        protocol: args.protocol,
+        method: args.method,
+        referer: &args.referer,
+        user_agent: &args.user_agent,
+        ..LoginRequest::new(&args.username, &password)
+    };
+    let mut result = pipeline.login(&request);
+    let username = result
+        .user
+        .as_ref()
+        .map_or(args.username.as_str(), |u| u.username())
+        .to_owned();
+    let (code, counts) = match result.outcome {
+        Outcome::Allow => (EXIT_OK, false),
+        Outcome::Deny { counts_as_failure } => (EXIT_MISMATCH, counts_as_failure),
+        Outcome::TempFail => (EXIT_ERROR, false),
+    };
+    if json {
+        let value = json!({
+            "outcome": result.outcome.name(),
+            "counts_as_failure": counts,
+            "rehashed": result.rehashed,
+            "username": username,
+            "reason": result.reason.to_string(),
+            "reason_code": result.reason.name(),
+        });
+        let mut stdout = std::io::stdout().lock();
+        serde_json::to_writer(&mut stdout, &value)?;
+        writeln!(stdout)?;
+    } else {
+        match result.outcome {
+            Outcome::Allow if result.rehashed => {
+                println!("allow: {} (hash upgraded)", result.reason);
+            }
+            Outcome::Allow => println!("allow: {}", result.reason),
+            Outcome::Deny { .. } => println!("deny: {}", result.reason),
+            Outcome::TempFail => {}
+        }
+    }
+    if result.outcome == Outcome::TempFail {
+        eprintln!("passgate: temporary failure: {}", result.reason);
+    }
+    std::io::stdout().flush()?;
+    // The answer is out; let the post-login hook finish before the process ends.
+    result.wait_for_notification();
+    Ok(code)
+}

@@ -1,0 +1,467 @@
+//! `passgate.toml` (DESIGN §6): the policy, the store, SFTPGo's hooks and DirectAdmin's hook
+//! directory. Strict: an unknown key is an error that names it; so is a value out of range.
+//!
+//! ```toml
+//! [policy]                 # all optional; the defaults of passgate::Policy
+//! allow_legacy = true      # md5crypt, apr1, pbkdf2-sha1 verify (and are rehashed)
+//! max_password_len = 1024
+//! max_bcrypt_cost = 16
+//! max_shacrypt_rounds = 10000000
+//! max_pbkdf2_work = 10000000
+//! rehash = true            # rehash-on-login
+//! scheme = "bcrypt"        # scheme of new hashes, with cost | rounds | iterations
+//! cost = 12
+//!
+//! [store]
+//! path = "users.json"      # an SFTPGo dump; relative to this file's directory
+//!
+//! [sftpgo]                 # each hook: an absolute program path or an http(s) URL
+//! pre_login = "/usr/local/bin/pre-login"
+//! external_auth = "https://auth.example.com/check"
+//! external_auth_scope = 1  # 0 all; bits 1 password, 2 key, 4 kbd-int, 8 cert
+//! check_password = "/usr/local/bin/otp"
+//! check_password_scope = 0 # 0 all; bits 1 SSH, 2 FTP, 4 DAV
+//! post_login = "/usr/local/bin/notify"
+//! post_login_scope = 0     # 0 all, 1 failed only, 2 successful only
+//! timeout = 30             # seconds, 1–300, for every SFTPGo hook
+//! [sftpgo.env]             # added to the cleared environment of program hooks
+//! LDAP_URI = "ldaps://ldap.example.com"
+//!
+//! [directadmin]
+//! hooks_dir = "/usr/local/directadmin/scripts/custom"
+//! timeout = 30
+//! [directadmin.env]
+//! ```
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::directadmin::DirectAdmin;
+use super::dump_store::SftpgoDumpStore;
+use super::pipeline::Pipeline;
+use super::sftpgo::SftpgoHooks;
+use super::{Hook, HookSpecError, check_timeout};
+use crate::{HashParams, Policy, Scheme};
+
+/// A loaded `passgate.toml`.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Config {
+    /// Limits and the preferred scheme.
+    pub policy: Policy,
+    /// Rehash-on-login.
+    pub rehash: bool,
+    /// The SFTPGo dump file holding the users.
+    pub store: PathBuf,
+    /// SFTPGo's hooks.
+    pub sftpgo: SftpgoHooks,
+    /// DirectAdmin's hooks, when `[directadmin]` is present.
+    pub directadmin: Option<DirectAdmin>,
+}
+
+/// Why a configuration was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {}: {kind}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The OS error kind.
+        kind: io::ErrorKind,
+    },
+    /// Not TOML, an unknown key, or a value of the wrong type.
+    #[error("line {line}, column {column}: {message}")]
+    Syntax {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong (names an unknown key).
+        message: String,
+    },
+    /// A value the format accepts but passgate does not.
+    #[error("{key}: {reason}")]
+    Invalid {
+        /// The key, as `section.key`.
+        key: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl ConfigError {
+    fn invalid(key: &str, reason: impl ToString) -> Self {
+        Self::Invalid {
+            key: key.to_owned(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    policy: PolicySection,
+    store: StoreSection,
+    #[serde(default)]
+    sftpgo: SftpgoSection,
+    directadmin: Option<DirectAdminSection>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicySection {
+    allow_legacy: Option<bool>,
+    max_password_len: Option<usize>,
+    max_bcrypt_cost: Option<u32>,
+    max_shacrypt_rounds: Option<u32>,
+    max_pbkdf2_work: Option<u64>,
+    rehash: Option<bool>,
+    scheme: Option<String>,
+    cost: Option<u32>,
+    rounds: Option<u32>,
+    iterations: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoreSection {
+    path: PathBuf,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SftpgoSection {
+    pre_login: Option<String>,
+    external_auth: Option<String>,
+    #[serde(default)]
+    external_auth_scope: u8,
+    check_password: Option<String>,
+    #[serde(default)]
+    check_password_scope: u8,
+    post_login: Option<String>,
+    #[serde(default)]
+    post_login_scope: u8,
+    timeout: Option<u64>,
+    #[serde(default)]
+    env: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DirectAdminSection {
+    hooks_dir: PathBuf,
+    timeout: Option<u64>,
+    #[serde(default)]
+    env: BTreeMap<String, String>,
+}
+
+impl Config {
+    /// Reads and checks a configuration file. Relative paths in it are relative to its
+    /// directory.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            path: path.to_owned(),
+            kind: e.kind(),
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Self::parse(&text, base)
+    }
+
+    /// Parses and checks a configuration; relative paths are taken from `base`.
+    pub fn parse(text: &str, base: &Path) -> Result<Self, ConfigError> {
+        let file: File = toml::from_str(text).map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map_or((0, 0), |span| line_column(text, span.start));
+            ConfigError::Syntax {
+                line,
+                column,
+                message: e.message().to_owned(),
+            }
+        })?;
+        let base = std::path::absolute(base).unwrap_or_else(|_| base.to_owned());
+        let (policy, rehash) = policy(file.policy)?;
+        let sftpgo = sftpgo(file.sftpgo)?;
+        let directadmin = file
+            .directadmin
+            .map(|da| directadmin(da, &base))
+            .transpose()?;
+        Ok(Self {
+            policy,
+            rehash,
+            store: base.join(file.store.path),
+            sftpgo,
+            directadmin,
+        })
+    }
+
+    /// The login pipeline this configuration describes, over its SFTPGo dump.
+    pub fn pipeline(&self) -> Pipeline<SftpgoDumpStore> {
+        let mut p = Pipeline::new(self.policy.clone(), SftpgoDumpStore::new(&self.store))
+            .with_sftpgo(self.sftpgo.clone())
+            .with_rehash(self.rehash);
+        if let Some(da) = &self.directadmin {
+            p = p.with_directadmin(da.clone());
+        }
+        p
+    }
+}
+
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+fn policy(s: PolicySection) -> Result<(Policy, bool), ConfigError> {
+    let mut p = Policy::default();
+    if let Some(v) = s.allow_legacy {
+        p.allow_legacy = v;
+    }
+    if let Some(v) = s.max_password_len {
+        p.max_password_len = v;
+    }
+    if let Some(v) = s.max_bcrypt_cost {
+        p.max_bcrypt_cost = v;
+    }
+    if let Some(v) = s.max_shacrypt_rounds {
+        p.max_shacrypt_rounds = v;
+    }
+    if let Some(v) = s.max_pbkdf2_work {
+        p.max_pbkdf2_work = v;
+    }
+    let scheme = match &s.scheme {
+        Some(name) => Scheme::from_name(name)
+            .ok_or_else(|| ConfigError::invalid("policy.scheme", "unknown scheme"))?,
+        None => Scheme::Bcrypt,
+    };
+    let mut params = HashParams::recommended(scheme)
+        .ok_or_else(|| ConfigError::invalid("policy.scheme", "passgate cannot write it"))?;
+    let misplaced = |key: &str| ConfigError::invalid(key, format!("does not apply to {scheme}"));
+    match &mut params {
+        HashParams::Bcrypt { cost } => {
+            if s.rounds.is_some() {
+                return Err(misplaced("policy.rounds"));
+            }
+            if s.iterations.is_some() {
+                return Err(misplaced("policy.iterations"));
+            }
+            *cost = s.cost.unwrap_or(*cost);
+        }
+        HashParams::Sha256Crypt { rounds } | HashParams::Sha512Crypt { rounds } => {
+            if s.cost.is_some() {
+                return Err(misplaced("policy.cost"));
+            }
+            if s.iterations.is_some() {
+                return Err(misplaced("policy.iterations"));
+            }
+            if let Some(r) = s.rounds {
+                *rounds = Some(r);
+            }
+        }
+        HashParams::Pbkdf2 { iterations, .. } => {
+            if s.cost.is_some() {
+                return Err(misplaced("policy.cost"));
+            }
+            if s.rounds.is_some() {
+                return Err(misplaced("policy.rounds"));
+            }
+            *iterations = s.iterations.unwrap_or(*iterations);
+        }
+    }
+    p.check_params(params)
+        .map_err(|e| ConfigError::invalid("policy.scheme", e))?;
+    p.preferred = params;
+    Ok((p, s.rehash.unwrap_or(true)))
+}
+
+fn hook(
+    key: &str,
+    spec: Option<String>,
+    timeout: u64,
+    env: &BTreeMap<String, String>,
+) -> Result<Option<Hook>, ConfigError> {
+    let Some(spec) = spec else {
+        return Ok(None);
+    };
+    let err = |e: HookSpecError| ConfigError::invalid(key, e);
+    let hook = Hook::parse(&spec)
+        .map_err(err)?
+        .with_timeout_secs(timeout)
+        .map_err(|e| ConfigError::invalid("sftpgo.timeout", e))?
+        .with_env(env.iter().map(|(k, v)| (k.clone(), v.clone())))
+        .map_err(|e| ConfigError::invalid("sftpgo.env", e))?;
+    Ok(Some(hook))
+}
+
+fn sftpgo(s: SftpgoSection) -> Result<SftpgoHooks, ConfigError> {
+    let timeout = s.timeout.unwrap_or(Hook::DEFAULT_TIMEOUT.as_secs());
+    let hooks = SftpgoHooks {
+        pre_login: hook("sftpgo.pre_login", s.pre_login, timeout, &s.env)?,
+        external_auth: hook("sftpgo.external_auth", s.external_auth, timeout, &s.env)?,
+        external_auth_scope: s.external_auth_scope,
+        check_password: hook("sftpgo.check_password", s.check_password, timeout, &s.env)?,
+        check_password_scope: s.check_password_scope,
+        post_login: hook("sftpgo.post_login", s.post_login, timeout, &s.env)?,
+        post_login_scope: s.post_login_scope,
+    };
+    // Checked even with no hook configured, so a wrong value is never silent.
+    check_timeout(timeout).map_err(|e| ConfigError::invalid("sftpgo.timeout", e))?;
+    hooks.validate().map_err(|e| match e {
+        HookSpecError::ScopeOutOfRange { name, .. } => {
+            ConfigError::invalid(&format!("sftpgo.{name}"), e)
+        }
+        e => ConfigError::invalid("sftpgo", e),
+    })?;
+    Ok(hooks)
+}
+
+fn directadmin(s: DirectAdminSection, base: &Path) -> Result<DirectAdmin, ConfigError> {
+    let dir = base.join(&s.hooks_dir);
+    if !dir.is_dir() {
+        return Err(ConfigError::invalid(
+            "directadmin.hooks_dir",
+            "not a directory",
+        ));
+    }
+    let mut da =
+        DirectAdmin::new(dir).map_err(|e| ConfigError::invalid("directadmin.hooks_dir", e))?;
+    if let Some(t) = s.timeout {
+        da = da
+            .with_timeout_secs(t)
+            .map_err(|e| ConfigError::invalid("directadmin.timeout", e))?;
+    }
+    da.with_env(s.env.into_iter().collect())
+        .map_err(|e| ConfigError::invalid("directadmin.env", e))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("/etc/passgate"))
+    }
+
+    #[test]
+    fn minimal_and_full() {
+        let c = parse("[store]\npath = \"users.json\"\n").unwrap();
+        assert_eq!(c.store, Path::new("/etc/passgate/users.json"));
+        assert!(c.rehash && c.directadmin.is_none() && c.sftpgo.pre_login.is_none());
+        assert_eq!(c.policy, Policy::default());
+
+        let c = parse(
+            r#"
+[policy]
+allow_legacy = false
+max_bcrypt_cost = 14
+rehash = false
+scheme = "sha512crypt"
+rounds = 5000
+[store]
+path = "/var/lib/sftpgo/dump.json"
+[sftpgo]
+pre_login = "/usr/local/bin/pre"
+check_password = "/usr/local/bin/otp"
+check_password_scope = 6
+post_login_scope = 2
+post_login = "/usr/local/bin/notify"
+timeout = 5
+[sftpgo.env]
+LDAP = "ldap://x"
+[directadmin]
+hooks_dir = "/"
+timeout = 2
+"#,
+        )
+        .unwrap();
+        assert!(!c.policy.allow_legacy && !c.rehash);
+        assert_eq!(
+            c.policy.preferred,
+            HashParams::Sha512Crypt { rounds: Some(5000) }
+        );
+        assert_eq!(c.store, Path::new("/var/lib/sftpgo/dump.json"));
+        let pre = c.sftpgo.pre_login.as_ref().unwrap();
+        assert_eq!(pre.timeout().as_secs(), 5);
+        assert!(format!("{pre:?}").contains("LDAP"));
+        assert_eq!(c.sftpgo.check_password_scope, 6);
+        assert_eq!(c.directadmin.unwrap().timeout().as_secs(), 2);
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        for (text, key) in [
+            ("[store]\npath = \"u\"\nfile = \"x\"\n", "file"),
+            (
+                "[store]\npath = \"u\"\n[sftpgo]\npre_logn = \"/x\"\n",
+                "pre_logn",
+            ),
+            (
+                "[store]\npath = \"u\"\n[policy]\nmax_cost = 3\n",
+                "max_cost",
+            ),
+            ("[store]\npath = \"u\"\n[extra]\n", "extra"),
+            (
+                "[store]\npath = \"u\"\n[directadmin]\nhooks_dir = \"/\"\nscripts = 1\n",
+                "scripts",
+            ),
+        ] {
+            match parse(text) {
+                Err(ConfigError::Syntax { message, line, .. }) => {
+                    assert!(message.contains(&format!("`{key}`")), "{message}");
+                    assert!(line > 1, "{line}");
+                }
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+        assert!(matches!(parse(""), Err(ConfigError::Syntax { .. })));
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let bad = [
+            ("[sftpgo]\npre_login = \"pre.sh\"\n", "sftpgo.pre_login"),
+            ("[sftpgo]\ntimeout = 0\n", "sftpgo.timeout"),
+            (
+                "[sftpgo]\ntimeout = 301\npost_login = \"/x\"\n",
+                "sftpgo.timeout",
+            ),
+            (
+                "[sftpgo]\nexternal_auth_scope = 16\n",
+                "sftpgo.external_auth_scope",
+            ),
+            (
+                "[sftpgo]\npost_login_scope = 3\n",
+                "sftpgo.post_login_scope",
+            ),
+            ("[policy]\nscheme = \"md5crypt\"\n", "policy.scheme"),
+            ("[policy]\nscheme = \"rot13\"\n", "policy.scheme"),
+            ("[policy]\ncost = 3\n", "policy.scheme"),
+            ("[policy]\nrounds = 5000\n", "policy.rounds"),
+            (
+                "[directadmin]\nhooks_dir = \"/nonexistent/passgate\"\n",
+                "directadmin.hooks_dir",
+            ),
+            (
+                "[directadmin]\nhooks_dir = \"/\"\ntimeout = 0\n",
+                "directadmin.timeout",
+            ),
+        ];
+        for (text, key) in bad {
+            let text = format!("[store]\npath = \"u\"\n{text}");
+            match parse(&text) {
+                Err(ConfigError::Invalid { key: k, .. }) => assert_eq!(k, key, "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+    }
+}

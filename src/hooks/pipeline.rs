@@ -1,0 +1,570 @@
+//! One login attempt, in DESIGN §4's order:
+//!
+//! DirectAdmin `login_pre` → password checks → load user → SFTPGo pre-login → external auth
+//! (if in scope) *or* check-password (if in scope) → core verify → rehash-on-login (store
+//! update) → DirectAdmin `session_create_pre` → post-login notification (on a thread).
+//!
+//! Every hook failure denies. `counts_as_failure` is true when the attempt was judged wrong
+//! (a wrong password, an unknown or disabled user, a hook that answered "deny", DirectAdmin's
+//! `login_pre` failing in any way) and false when a hook broke (timeout, crash, bad answer):
+//! a broken hook server should not lock users out through brute-force counters.
+//! `TempFail` is for the store: it could not be read or written.
+
+use std::thread::JoinHandle;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{Map, Value};
+use zeroize::Zeroizing;
+
+use super::HookError;
+use super::attempt::{HookName, LoginRequest, LoginResult, Outcome, Reason};
+use super::directadmin::{DirectAdmin, ScriptsRun};
+use super::sftpgo::{
+    self, CheckPasswordAnswer, ExternalAuthAnswer, LoginContext, PreLoginAnswer, SftpgoHooks,
+};
+use super::store::UserStore;
+use super::user::User;
+use crate::{HashError, ParseErrorKind, Policy, StoredHash};
+
+/// A decision on the way through the pipeline.
+struct Step {
+    outcome: Outcome,
+    reason: Reason,
+    user: Option<User>,
+    rehashed: bool,
+}
+
+impl Step {
+    fn allow(reason: Reason, user: User) -> Self {
+        Self {
+            outcome: Outcome::Allow,
+            reason,
+            user: Some(user),
+            rehashed: false,
+        }
+    }
+
+    fn deny(counts_as_failure: bool, reason: Reason, user: Option<User>) -> Self {
+        Self {
+            outcome: Outcome::Deny { counts_as_failure },
+            reason,
+            user,
+            rehashed: false,
+        }
+    }
+
+    fn temp_fail(reason: Reason, user: Option<User>) -> Self {
+        Self {
+            outcome: Outcome::TempFail,
+            reason,
+            user,
+            rehashed: false,
+        }
+    }
+}
+
+/// The login pipeline over a [`UserStore`].
+#[derive(Debug)]
+pub struct Pipeline<S> {
+    policy: Policy,
+    store: S,
+    sftpgo: SftpgoHooks,
+    directadmin: Option<DirectAdmin>,
+    rehash: bool,
+}
+
+impl<S: UserStore> Pipeline<S> {
+    /// A pipeline with no hooks and rehash-on-login on.
+    pub fn new(policy: Policy, store: S) -> Self {
+        Self {
+            policy,
+            store,
+            sftpgo: SftpgoHooks::default(),
+            directadmin: None,
+            rehash: true,
+        }
+    }
+
+    /// Sets SFTPGo's hooks.
+    pub fn with_sftpgo(mut self, hooks: SftpgoHooks) -> Self {
+        self.sftpgo = hooks;
+        self
+    }
+
+    /// Sets DirectAdmin's hook directory.
+    pub fn with_directadmin(mut self, hooks: DirectAdmin) -> Self {
+        self.directadmin = Some(hooks);
+        self
+    }
+
+    /// Turns rehash-on-login on or off.
+    pub fn with_rehash(mut self, rehash: bool) -> Self {
+        self.rehash = rehash;
+        self
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Runs one login attempt. The post-login hook, if any, runs on its own thread and
+    /// never changes the result.
+    pub fn login(&self, req: &LoginRequest<'_>) -> LoginResult {
+        let mut step = self.authenticate(req);
+        let mut session_id = None;
+        if step.outcome == Outcome::Allow
+            && let Some(da) = &self.directadmin
+        {
+            match new_session_id() {
+                Ok(id) => {
+                    let run = da.session_create_pre(&req.directadmin(), &id);
+                    if run.succeeded() {
+                        session_id = Some(id);
+                    } else {
+                        step.outcome = Outcome::Deny {
+                            counts_as_failure: false,
+                        };
+                        step.reason = da_reason(HookName::SessionCreatePre, &run);
+                    }
+                }
+                Err(e) => {
+                    step.outcome = Outcome::TempFail;
+                    step.reason = Reason::Hash(e);
+                }
+            }
+        }
+        let notification = self.notify(req, &step);
+        LoginResult {
+            outcome: step.outcome,
+            reason: step.reason,
+            user: step.user,
+            rehashed: step.rehashed,
+            session_id,
+            notification,
+        }
+    }
+
+    fn authenticate(&self, req: &LoginRequest<'_>) -> Step {
+        if let Some(da) = &self.directadmin {
+            let run = da.login_pre(&req.directadmin());
+            if !run.succeeded() {
+                return Step::deny(true, da_reason(HookName::LoginPre, &run), None);
+            }
+        }
+        // Empty, NUL-holding or overlong passwords never reach a hook or a hash.
+        if let Err(e) = self.policy.check_password(req.password) {
+            return Step::deny(true, Reason::Verify(e.into()), None);
+        }
+        let mut user = match self.store.load(req.username) {
+            Ok(u) => u,
+            Err(e) => return Step::temp_fail(Reason::Store(e), None),
+        };
+        let ctx = req.context();
+        // SFTPGo: external auth and pre-login are exclusive, external auth first.
+        let external = self.sftpgo.external_auth_for_password();
+        if let Some(hook) = external {
+            let value = user.as_ref().map(User::to_value);
+            match sftpgo::external_auth(hook, req.username, req.password, value.as_ref(), &ctx) {
+                Err(e) => {
+                    return Step::deny(false, Reason::HookFailed(HookName::ExternalAuth, e), user);
+                }
+                Ok(ExternalAuthAnswer::Denied) => {
+                    return Step::deny(true, Reason::HookDenied(HookName::ExternalAuth), user);
+                }
+                Ok(ExternalAuthAnswer::Authenticated(map)) => {
+                    return self.external_user(req, user, map);
+                }
+                Ok(ExternalAuthAnswer::UseStoredCredentials) => {}
+            }
+        } else if let Some(hook) = &self.sftpgo.pre_login {
+            let value = user
+                .as_ref()
+                .map_or_else(|| User::new(req.username).into_value(), User::to_value);
+            match sftpgo::pre_login(hook, &value, &ctx) {
+                Err(e) => {
+                    return Step::deny(false, Reason::HookFailed(HookName::PreLogin, e), user);
+                }
+                Ok(PreLoginAnswer::NoChange) => {}
+                Ok(PreLoginAnswer::User(map)) => match self.apply_pre_login(req.username, map) {
+                    Ok(u) => user = Some(u),
+                    Err(step) => return step,
+                },
+            }
+        }
+        let Some(user) = user else {
+            // Spend a real verification's time, so response time does not tell.
+            let _ = self.policy.dummy_verify(req.password);
+            return Step::deny(true, Reason::UnknownUser, None);
+        };
+        if let Some(refusal) = self.login_conditions(user.clone(), req.password, true) {
+            return refusal;
+        }
+        let mut to_verify = Zeroizing::new(req.password.to_vec());
+        if external.is_none()
+            && let Some(hook) = self.sftpgo.check_password_for(req.protocol)
+        {
+            match sftpgo::check_password(hook, user.username(), req.password, &ctx) {
+                Err(e) => {
+                    let reason = Reason::HookFailed(HookName::CheckPassword, e);
+                    return Step::deny(false, reason, Some(user));
+                }
+                Ok(CheckPasswordAnswer::Accept) => {
+                    return Step::allow(Reason::CheckPassword, user);
+                }
+                Ok(CheckPasswordAnswer::VerifyInstead(part)) => {
+                    to_verify = Zeroizing::new(part.as_bytes().to_vec());
+                }
+                Ok(CheckPasswordAnswer::Reject(_)) => {
+                    let reason = Reason::HookDenied(HookName::CheckPassword);
+                    return Step::deny(true, reason, Some(user));
+                }
+            }
+        }
+        self.verify(user, &to_verify)
+    }
+
+    /// Refuses a disabled or expired user, or one without a password.
+    fn login_conditions(&self, user: User, password: &[u8], dummy: bool) -> Option<Step> {
+        let reason = if !user.is_enabled() {
+            Reason::UserDisabled
+        } else if user.is_expired_at(now_ms()) {
+            Reason::UserExpired
+        } else if user.password().is_none() {
+            Reason::NoPassword
+        } else {
+            return None;
+        };
+        if dummy {
+            let _ = self.policy.dummy_verify(password);
+        }
+        Some(Step::deny(true, reason, Some(user)))
+    }
+
+    /// Core verification, then rehash-on-login: the new hash replaces the old one only if
+    /// the stored hash is still the one verified (a concurrent change wins).
+    fn verify(&self, user: User, password: &[u8]) -> Step {
+        let Some(stored) = user.password().map(str::to_owned) else {
+            return Step::deny(true, Reason::NoPassword, Some(user));
+        };
+        let result = if self.rehash {
+            self.policy.verify_and_update(&stored, password)
+        } else {
+            self.policy.verify(&stored, password).map(|v| (v, None))
+        };
+        let new = match result {
+            Err(e) => return Step::deny(true, Reason::Verify(e), Some(user)),
+            Ok((_, None)) => return Step::allow(Reason::Verified, user),
+            Ok((_, Some(new))) => new,
+        };
+        let updated = self.store.modify(user.username(), &mut |current| {
+            let current = current.filter(|c| c.password() == Some(stored.as_str()))?;
+            let mut changed = current.clone();
+            changed.set_password(new.clone());
+            Some(changed)
+        });
+        match updated {
+            Ok(Some(u)) if u.password() == Some(new.as_str()) => Step {
+                rehashed: true,
+                ..Step::allow(Reason::Verified, u)
+            },
+            Ok(_) => Step::allow(Reason::Verified, user),
+            Err(e) => {
+                log::warn!(target: "passgate::hooks", "rehash-on-login not stored: {e}");
+                Step::allow(Reason::Verified, user)
+            }
+        }
+    }
+
+    /// Creates or updates the user from a pre-login answer. The merge happens under the
+    /// store's lock, so a concurrent update of other fields is kept.
+    fn apply_pre_login(&self, username: &str, mut map: Map<String, Value>) -> Result<User, Step> {
+        let fail =
+            |e: HookError| Step::deny(false, Reason::HookFailed(HookName::PreLogin, e), None);
+        match map.get("username") {
+            None => {}
+            Some(Value::String(s)) if s == username => {}
+            Some(_) => {
+                return Err(fail(HookError::InvalidAnswer(
+                    "the user's username is not the login name",
+                )));
+            }
+        }
+        map.remove("id");
+        self.prepare_password(&mut map).map_err(fail)?;
+        let mut invalid = None;
+        let stored = self.store.modify(username, &mut |current| {
+            let mut u = current.cloned().unwrap_or_else(|| User::new(username));
+            u.merge(map.clone());
+            match User::from_value(u.into_value()) {
+                Ok(u) => Some(u),
+                Err(e) => {
+                    invalid = Some(e);
+                    None
+                }
+            }
+        });
+        if invalid.is_some() {
+            return Err(fail(HookError::InvalidAnswer("the user is not valid")));
+        }
+        match stored {
+            Ok(Some(u)) => Ok(u),
+            Ok(None) => Err(fail(HookError::InvalidAnswer("the user is not valid"))),
+            Err(e) => Err(Step::temp_fail(Reason::Store(e), None)),
+        }
+    }
+
+    /// A hook's `password` is stored as SFTPGo would: a recognised hash as is (bcrypt
+    /// written `$2a$`, the only bcrypt id SFTPGo reads), a lock marker as is, and anything
+    /// else taken as plain text and hashed in the preferred scheme.
+    fn prepare_password(&self, map: &mut Map<String, Value>) -> Result<(), HookError> {
+        let Some(value) = map.get_mut("password") else {
+            return Ok(());
+        };
+        let Value::String(text) = value else {
+            return Err(HookError::InvalidAnswer("password is not a string"));
+        };
+        if text.is_empty() {
+            return Ok(());
+        }
+        match StoredHash::parse(text) {
+            Ok(_) => {
+                for id in ["$2b$", "$2y$"] {
+                    if let Some(rest) = text.strip_prefix(id) {
+                        *text = format!("$2a${rest}");
+                    }
+                }
+                Ok(())
+            }
+            Err(e) if e.kind() == ParseErrorKind::Disabled || text.starts_with('$') => Ok(()),
+            Err(_) => {
+                let plain = Zeroizing::new(std::mem::take(text));
+                let hash = self
+                    .policy
+                    .hash(self.policy.preferred, plain.as_bytes())
+                    .map_err(|_| HookError::InvalidAnswer("the password cannot be hashed"))?;
+                *text = hash;
+                Ok(())
+            }
+        }
+    }
+
+    /// Stores the user an external auth hook returned, with the login password (as SFTPGo
+    /// does): the stored hash is kept when it still verifies and needs no rehash.
+    fn external_user(
+        &self,
+        req: &LoginRequest<'_>,
+        user: Option<User>,
+        mut map: Map<String, Value>,
+    ) -> Step {
+        let target = map
+            .get("username")
+            .and_then(Value::as_str)
+            .unwrap_or(req.username)
+            .to_owned();
+        let existing = if target == req.username {
+            user
+        } else {
+            match self.store.load(&target) {
+                Ok(u) => u,
+                Err(e) => return Step::temp_fail(Reason::Store(e), None),
+            }
+        };
+        let keep = existing
+            .as_ref()
+            .and_then(User::password)
+            .and_then(|h| self.policy.verify_and_update(h, req.password).ok());
+        map.remove("id");
+        match keep {
+            Some((_, None)) => {
+                map.remove("password");
+            }
+            Some((_, Some(new))) => {
+                map.insert("password".into(), Value::String(new));
+            }
+            None => match self.policy.hash(self.policy.preferred, req.password) {
+                Ok(h) => {
+                    map.insert("password".into(), Value::String(h));
+                }
+                Err(e) => return Step::temp_fail(Reason::Hash(e), existing),
+            },
+        }
+        let stored = self.store.modify(&target, &mut |current| {
+            let mut u = current.cloned().unwrap_or_else(|| User::new(&target));
+            u.merge(map.clone());
+            User::from_value(u.into_value()).ok()
+        });
+        match stored {
+            Ok(Some(u)) => match self.login_conditions(u.clone(), req.password, false) {
+                Some(refusal) => refusal,
+                None => Step::allow(Reason::ExternalAuth, u),
+            },
+            Ok(None) => {
+                let e = HookError::InvalidAnswer("the user is not valid");
+                Step::deny(
+                    false,
+                    Reason::HookFailed(HookName::ExternalAuth, e),
+                    existing,
+                )
+            }
+            Err(e) => Step::temp_fail(Reason::Store(e), existing),
+        }
+    }
+
+    /// Starts the post-login notification, if one is configured for this outcome.
+    fn notify(&self, req: &LoginRequest<'_>, step: &Step) -> Option<JoinHandle<()>> {
+        let success = step.outcome == Outcome::Allow;
+        let hook = self.sftpgo.post_login_for(success)?.clone();
+        let user = step.user.as_ref().map_or_else(
+            || User::new(req.username).into_value(),
+            User::to_value_without_password,
+        );
+        let (ip, protocol, method) = (req.ip.to_owned(), req.protocol, req.method);
+        let spawned = std::thread::Builder::new()
+            .name("post-login".into())
+            .spawn(move || {
+                let ctx = LoginContext {
+                    ip: &ip,
+                    protocol,
+                    method,
+                };
+                if let Err(e) = sftpgo::post_login(&hook, &user, &ctx, success) {
+                    let label = hook.label();
+                    log::warn!(target: "passgate::hooks", "post-login hook {label} failed: {e}");
+                }
+            });
+        match spawned {
+            Ok(handle) => Some(handle),
+            Err(e) => {
+                log::warn!(target: "passgate::hooks", "post-login hook not started: {e}");
+                None
+            }
+        }
+    }
+}
+
+/// A DirectAdmin script set's failure as a reason: a non-zero exit is the script's "deny".
+fn da_reason(hook: HookName, run: &ScriptsRun) -> Reason {
+    match run.first_error() {
+        Some(HookError::Exit(_)) | None => Reason::HookDenied(hook),
+        Some(e) => Reason::HookFailed(hook, e.clone()),
+    }
+}
+
+fn new_session_id() -> Result<String, HashError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|_| HashError::Rng)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::hooks::MemoryStore;
+    use crate::{HashParams, VerifyError};
+    use serde_json::json;
+
+    /// `openssl passwd -1 -salt saltsalt password`.
+    const MD5CRYPT: &str = "$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/";
+
+    fn policy() -> Policy {
+        Policy {
+            preferred: HashParams::Bcrypt { cost: 4 },
+            ..Policy::default()
+        }
+    }
+
+    fn user(v: Value) -> User {
+        User::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn core_path_rehash_and_refusals() {
+        let store = MemoryStore::new([
+            user(
+                json!({"id": 1, "username": "md5", "status": 1, "password": MD5CRYPT, "home_dir": "/h"}),
+            ),
+            user(json!({"id": 2, "username": "off", "status": 0, "password": MD5CRYPT})),
+            user(
+                json!({"id": 3, "username": "old", "status": 1, "password": MD5CRYPT,
+                "expiration_date": 1000}),
+            ),
+            user(json!({"id": 4, "username": "nopw", "status": 1})),
+        ]);
+        let p = Pipeline::new(policy(), store);
+        let r = p.login(&LoginRequest::new("md5", b"password"));
+        assert_eq!((r.outcome, r.rehashed), (Outcome::Allow, true));
+        let stored = p.store().load("md5").unwrap().unwrap();
+        assert!(stored.password().unwrap().starts_with("$2a$04$"));
+        assert_eq!(stored.fields()["home_dir"], "/h");
+        // Second login: the bcrypt hash needs no rehash.
+        let r = p.login(&LoginRequest::new("md5", b"password"));
+        assert_eq!((r.outcome, r.rehashed), (Outcome::Allow, false));
+
+        let deny = Outcome::Deny {
+            counts_as_failure: true,
+        };
+        let cases = [
+            ("md5", &b"wrong"[..], Reason::Verify(VerifyError::Mismatch)),
+            ("ghost", b"password", Reason::UnknownUser),
+            ("off", b"password", Reason::UserDisabled),
+            ("old", b"password", Reason::UserExpired),
+            ("nopw", b"password", Reason::NoPassword),
+        ];
+        for (name, pw, reason) in cases {
+            let r = p.login(&LoginRequest::new(name, pw));
+            assert_eq!((r.outcome, &r.reason), (deny, &reason), "{name}");
+        }
+        let r = p.login(&LoginRequest::new("md5", b""));
+        assert_eq!(r.reason.name(), "refused");
+    }
+
+    #[test]
+    fn no_rehash_when_turned_off() {
+        let store = MemoryStore::new([user(
+            json!({"username": "md5", "status": 1, "password": MD5CRYPT}),
+        )]);
+        let p = Pipeline::new(policy(), store).with_rehash(false);
+        let r = p.login(&LoginRequest::new("md5", b"password"));
+        assert_eq!((r.outcome, r.rehashed), (Outcome::Allow, false));
+        assert_eq!(
+            p.store().load("md5").unwrap().unwrap().password(),
+            Some(MD5CRYPT)
+        );
+    }
+
+    #[test]
+    fn hook_passwords_are_stored_as_sftpgo_would() {
+        let p = Pipeline::new(policy(), MemoryStore::default());
+        let mut m = Map::new();
+        let check = |p: &Pipeline<MemoryStore>, m: &mut Map<String, Value>, pw: &str| {
+            m.insert("password".into(), json!(pw));
+            p.prepare_password(m).unwrap();
+            m["password"].as_str().unwrap().to_owned()
+        };
+        let plain = check(&p, &mut m, "plain text");
+        assert!(plain.starts_with("$2a$04$"));
+        assert!(p.policy().verify(&plain, b"plain text").is_ok());
+        let y = "$2y$14$ajq8Q7fbtFRQvXpdCq7Jcuy.Rx1h/L4J60Otx.gyNLbAYctGMJ9tK";
+        let a = check(&p, &mut m, y);
+        assert_eq!(&a[..4], "$2a$");
+        assert_eq!(&a[4..], &y[4..]);
+        assert_eq!(check(&p, &mut m, MD5CRYPT), MD5CRYPT);
+        assert_eq!(check(&p, &mut m, "!"), "!");
+        assert_eq!(check(&p, &mut m, "$2a$99$bad"), "$2a$99$bad");
+        m.insert("password".into(), json!(5));
+        assert!(p.prepare_password(&mut m).is_err());
+    }
+}
