@@ -6,6 +6,10 @@ mod ct;
 mod encoding;
 mod error;
 mod generate;
+#[cfg(feature = "hooks")]
+pub mod hooks;
+#[cfg(feature = "import")]
+pub mod import;
 mod policy;
 pub mod scheme;
 mod stored;

@@ -10,6 +10,8 @@ use passgate::scheme::pbkdf2::Pbkdf2Variant;
 use passgate::{HashParams, Policy, Scheme, StoredHash, VerifyError};
 use serde_json::{Value, json};
 
+mod import;
+mod login;
 mod password;
 
 /// Match, success.
@@ -76,6 +78,17 @@ enum Command {
         #[arg(long, conflicts_with_all = ["cost", "rounds"])]
         iterations: Option<u32>,
     },
+    /// Run one login attempt through the hook pipeline of a passgate.toml: DirectAdmin and
+    /// SFTPGo hooks around the verifier, with rehash-on-login. Password on standard input.
+    ///
+    /// Exit status: 0 allow, 1 deny, 2 configuration or usage error, or a temporary failure.
+    Login(login::LoginArgs),
+    /// Import accounts from /etc/shadow, Pure-FTPd, ProFTPD or htpasswd files into an SFTPGo
+    /// dump for `loaddata`. Never prints a hash; problems are reported by line number.
+    ///
+    /// Exit status: 0 every account imported, 1 some skipped or malformed, 2 nothing usable
+    /// (no dump written) or a fatal error.
+    Import(import::ImportArgs),
 }
 
 /// The schemes `hash` can write (md5crypt and apr1 are verify-only).
@@ -181,6 +194,8 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
             let params = hash_params(scheme, cost, rounds, iterations)?;
             hash(&policy, params, &out)?
         }
+        Command::Login(args) => login::run(&args, &cli.limits, out.json)?,
+        Command::Import(args) => import::run(&args, out.json)?,
     };
     Ok(ExitCode::from(code))
 }
