@@ -9,7 +9,7 @@ use passgate::hooks::sftpgo::{LoginMethod, Protocol};
 use passgate::hooks::{Config, LoginRequest, Outcome};
 use serde_json::json;
 
-use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK, Limits, PolicyName, password};
+use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK, Limits, password};
 
 #[derive(Args, Debug)]
 pub(crate) struct LoginArgs {
@@ -66,33 +66,14 @@ impl log::Log for StderrLogger {
 
 static LOGGER: StderrLogger = StderrLogger;
 
-/// The command line's limit flags, over the configuration's `[policy]`.
-fn apply_limits(config: &mut Config, limits: &Limits) {
-    let policy = &mut config.policy;
-    if limits.policy == PolicyName::Strict {
-        policy.allow_legacy = false;
-    }
-    if let Some(n) = limits.max_cost {
-        policy.max_bcrypt_cost = n;
-    }
-    if let Some(n) = limits.max_rounds {
-        policy.max_shacrypt_rounds = n;
-    }
-    if let Some(n) = limits.max_work {
-        policy.max_pbkdf2_work = n;
-    }
-    if let Some(n) = limits.max_password_len {
-        policy.max_password_len = n;
-    }
-}
-
 pub(crate) fn run(args: &LoginArgs, limits: &Limits, json: bool) -> anyhow::Result<u8> {
     if log::set_logger(&LOGGER).is_ok() {
         log::set_max_level(log::LevelFilter::Warn);
     }
     let mut config = Config::load(&args.config)
         .with_context(|| format!("configuration {}", args.config.display()))?;
-    apply_limits(&mut config, limits);
+    // The command line's limit flags, over the configuration's `[policy]`.
+    limits.apply(&mut config.policy);
     let password = password::read(config.policy.max_password_len, false)?;
     let pipeline = config.pipeline();
     let request = LoginRequest {

@@ -136,10 +136,16 @@ struct Limits {
 
 impl Limits {
     fn policy(&self) -> Policy {
-        let mut policy = match self.policy {
-            PolicyName::Default => Policy::default(),
-            PolicyName::Strict => Policy::strict(),
-        };
+        let mut policy = Policy::default();
+        self.apply(&mut policy);
+        policy
+    }
+
+    /// Lays the flags over a policy (the default one, or a configuration's).
+    fn apply(&self, policy: &mut Policy) {
+        if self.policy == PolicyName::Strict {
+            policy.allow_legacy = false;
+        }
         if let Some(n) = self.max_cost {
             policy.max_bcrypt_cost = n;
         }
@@ -152,7 +158,6 @@ impl Limits {
         if let Some(n) = self.max_password_len {
             policy.max_password_len = n;
         }
-        policy
     }
 }
 
