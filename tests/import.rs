@@ -755,3 +755,93 @@ fn filters_force_and_replace_atomically() {
     assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 1);
     std::fs::remove_dir_all(out_dir).unwrap();
 }
+
+/// Events as text, to compare two runs.
+#[derive(Default)]
+struct Log(Vec<String>);
+
+impl passgate::import::Observer for Log {
+    fn event(&mut self, event: &passgate::import::Event<'_>) {
+        self.0.push(format!("{event:?}"));
+    }
+}
+
+#[test]
+fn large_input_with_reversed_passwd_and_far_duplicates() {
+    use passgate::import::{Format, Options, Passwd, SkipReason, import, import_file};
+
+    let dir = scratch("large");
+    let good = "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1";
+    let n = 50_000u64;
+    let mut shadow = String::new();
+    let mut passwd = Vec::new();
+    for i in 1..=n {
+        // Line 40 000 repeats line 2's name, line 49 999 line 49 998's; u77 has no passwd line.
+        let name = match i {
+            40_000 => "u2".to_owned(),
+            49_999 => "u49998".to_owned(),
+            _ => format!("u{i}"),
+        };
+        shadow.push_str(&format!("{name}:{good}:19000:0:99999:7:::\n"));
+        if i != 77 {
+            passwd.push(format!("u{i}:x:{i}:{i}::/home/u{i}:/bin/sh\n"));
+        }
+    }
+    passwd.reverse();
+    let input = write(&dir, "shadow", shadow.as_bytes());
+    let passwd_path = write(&dir, "passwd", passwd.concat().as_bytes());
+    let options = Options::new(Format::Shadow);
+
+    let bounded = dir.join("bounded.json");
+    let mut log = Log::default();
+    let summary = import_file(&options, &input, Some(&passwd_path), &bounded, &mut log).unwrap();
+    assert_eq!(summary.imported, n - 3);
+    assert_eq!(summary.skipped, 3);
+
+    // The same input read once, with everything in memory.
+    let mut memory = Vec::new();
+    let mut log2 = Log::default();
+    let summary2 = import(
+        &options,
+        shadow.as_bytes(),
+        Some(Passwd::open(&passwd_path).unwrap()),
+        &mut memory,
+        &mut log2,
+    )
+    .unwrap();
+    assert_eq!(summary, summary2);
+    assert_eq!(std::fs::read(&bounded).unwrap(), memory);
+    assert!(log.0 == log2.0, "the two runs' events differ");
+
+    let skipped: Vec<&String> = log.0.iter().filter(|e| e.starts_with("Skipped")).collect();
+    assert_eq!(skipped.len(), 3);
+    let dup = |line: u64, first_line: u64| {
+        format!(
+            "line: {line}, username: Some(\"u{}\"), reason: {:?}",
+            if line == 40_000 { 2 } else { 49_998 },
+            SkipReason::Duplicate { first_line }
+        )
+    };
+    assert!(
+        skipped
+            .iter()
+            .any(|e| e.contains("line: 77,") && e.contains("NoPasswdEntry"))
+    );
+    assert!(
+        skipped.iter().any(|e| e.contains(&dup(40_000, 2))),
+        "{skipped:?}"
+    );
+    assert!(
+        skipped.iter().any(|e| e.contains(&dup(49_999, 49_998))),
+        "{skipped:?}"
+    );
+
+    // Scratch files are unlinked as soon as made: only what we wrote is left.
+    let mut left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["bounded.json", "passwd", "shadow"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -89,16 +89,6 @@ impl<R: BufRead> Lines<R> {
             }
         }
     }
-
-    /// Moves to `offset` of a seekable input (the passwd index uses it).
-    pub(crate) fn seek_to(&mut self, offset: u64) -> io::Result<()>
-    where
-        R: io::Seek,
-    {
-        self.inner.seek(io::SeekFrom::Start(offset))?;
-        self.offset = offset;
-        Ok(())
-    }
 }
 
 #[cfg(test)]

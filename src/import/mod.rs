@@ -5,9 +5,14 @@
 //! `$2b$`/`$2y$` is written as `$2a$`, the schemes SFTPGo reads pass through, lock markers
 //! never become a password, and anything SFTPGo cannot check is reported and left out (it
 //! would otherwise be stored as a *plaintext* password). The input is read line by line
-//! with a length cap and users are written as they are read, so memory does not depend on
-//! the input's size except for a keyed 64-bit hash and a line number per user name
-//! (duplicate detection).
+//! with a length cap and users are written as they are read. [`import_file`] on a regular
+//! file keeps memory within a fixed budget (about 20 MiB) whatever the input's size: it reads
+//! the input more than once to find duplicate user names (a Bloom filter, then exact passes;
+//! see `dedup.rs`) and, when the passwd file is not in the shadow file's order, to join them
+//! in chunks. Scratch files go beside the output, unlinked as soon as created. An input that
+//! cannot be read twice (a pipe, or [`import`] on any reader) keeps a keyed 64-bit hash and
+//! a line number per user name in memory instead, plus an index of the passwd file when its
+//! order differs, and that memory grows with the input.
 //! The output is written to a `0600` temporary file in its directory, synced and renamed.
 //!
 //! ```no_run
@@ -20,14 +25,13 @@
 //! # Ok(()) }
 //! ```
 
-use std::collections::HashMap;
 use std::fs::File;
-use std::hash::{BuildHasher as _, RandomState};
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 mod credential;
+mod dedup;
 mod fields;
 mod htpasswd;
 mod lines;
@@ -35,6 +39,7 @@ mod passwd;
 mod proftpd;
 mod pureftpd;
 mod report;
+mod scratch;
 mod sftpgo_dump;
 mod shadow;
 
@@ -45,8 +50,10 @@ pub use self::report::{
 pub use self::sftpgo_dump::{DUMP_VERSION, sftpgo_accepts_username};
 
 use self::credential::{Credential, classify};
+use self::dedup::{Duplicates, Limits, Names};
 use self::lines::Lines;
-use self::passwd::Lookup;
+use self::passwd::{Lookup, ShadowAt};
+use self::scratch::At;
 use self::sftpgo_dump::{AtomicFile, DumpUser, DumpWriter, Filesystem, Filters, Permissions};
 
 /// The input formats.
@@ -221,6 +228,9 @@ impl<'a> Entry<'a> {
 /// Imports `input` into `output`: a `0600` temporary file beside it, synced and renamed into
 /// place once complete. When no account is written ([`Outcome::NothingUsable`]) no output
 /// file is created.
+///
+/// A regular `input` is read more than once so that memory stays within a fixed budget (see
+/// the module documentation); scratch files go in `output`'s directory.
 pub fn import_file(
     options: &Options,
     input: &Path,
@@ -228,15 +238,51 @@ pub fn import_file(
     output: &Path,
     observer: &mut dyn Observer,
 ) -> Result<Summary, ImportError> {
+    import_file_with(options, input, passwd, output, observer, &Limits::DEFAULT)
+}
+
+fn import_file_with(
+    options: &Options,
+    input: &Path,
+    passwd: Option<&Path>,
+    output: &Path,
+    observer: &mut dyn Observer,
+    limits: &Limits,
+) -> Result<Summary, ImportError> {
     options.check(passwd.is_some())?;
-    let reader = BufReader::new(File::open(input).map_err(io_err("opening the input"))?);
+    let input = File::open(input).map_err(io_err("opening the input"))?;
+    let seekable = input
+        .metadata()
+        .map_err(io_err("opening the input"))?
+        .is_file();
     let passwd = passwd
         .map(Passwd::open)
         .transpose()
         .map_err(io_err("opening the passwd file"))?;
+    let dir = match output.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
     let file = AtomicFile::create(output).map_err(io_err("creating the output"))?;
     let writer = BufWriter::new(file.file().map_err(io_err("creating the output"))?);
-    let summary = import(options, reader, passwd, writer, observer)?;
+    let summary = if seekable {
+        let reader = BufReader::new(At::new(&input, 0));
+        let again = Again {
+            file: &input,
+            dir: &dir,
+            limits,
+        };
+        run(options, reader, Some(again), passwd, writer, observer)?
+    } else {
+        run(
+            options,
+            BufReader::new(&input),
+            None,
+            passwd,
+            writer,
+            observer,
+        )?
+    };
     if summary.written() > 0 {
         file.commit().map_err(io_err("writing the output"))?;
     }
@@ -244,10 +290,53 @@ pub fn import_file(
 }
 
 /// Imports from any reader into any writer: the streaming core of [`import_file`]. The dump
-/// is complete in `output` when this returns `Ok`, even if no user was written.
+/// is complete in `output` when this returns `Ok`, even if no user was written. The input is
+/// read once, so duplicate detection keeps a keyed 64-bit hash and a line number per user
+/// name, and a passwd file in another order than the input is indexed (24 bytes a line).
 pub fn import<R: BufRead, W: Write>(
     options: &Options,
     input: R,
+    passwd: Option<Passwd>,
+    output: W,
+    observer: &mut dyn Observer,
+) -> Result<Summary, ImportError> {
+    run(options, input, None, passwd, output, observer)
+}
+
+/// The input again, for the extra passes that keep memory bounded.
+struct Again<'a> {
+    /// The input, read at any offset.
+    file: &'a File,
+    /// Where scratch files go.
+    dir: &'a Path,
+    limits: &'a Limits,
+}
+
+/// An input line parsed: `None` for blank lines and comments.
+fn parse_line(format: Format, line: &[u8], today: i64) -> Result<Option<Entry<'_>>, LineFault> {
+    if line.iter().all(u8::is_ascii_whitespace) || line.first() == Some(&b'#') {
+        return Ok(None);
+    }
+    match format {
+        Format::Shadow => shadow::parse(line, today),
+        Format::PureFtpd => pureftpd::parse(line),
+        Format::Proftpd => proftpd::parse(line),
+        Format::Htpasswd => htpasswd::parse(line),
+    }
+    .map(Some)
+}
+
+/// The user name of a line that reaches duplicate detection (parsed, not filtered out by
+/// `usernames`).
+fn checked_name<'l>(options: &Options, line: &'l [u8], today: i64) -> Option<&'l str> {
+    let name = parse_line(options.format, line, today).ok()??.username;
+    (options.usernames.is_empty() || options.usernames.iter().any(|u| u == name)).then_some(name)
+}
+
+fn run<R: BufRead, W: Write>(
+    options: &Options,
+    input: R,
+    again: Option<Again<'_>>,
     mut passwd: Option<Passwd>,
     output: W,
     observer: &mut dyn Observer,
@@ -257,11 +346,15 @@ pub fn import<R: BufRead, W: Write>(
         .now
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| (d.as_secs() / 86_400) as i64);
+    let names: &mut Names<'_> = &mut |line| checked_name(options, line, today);
+    let mut duplicates = match &again {
+        Some(a) => Duplicates::prepare(a.file, names, a.limits, a.dir)
+            .map_err(io_err("reading the input"))?,
+        None => Duplicates::in_memory(),
+    };
     let mut lines = Lines::new(input);
     let mut dump = DumpWriter::new(output).map_err(io_err("writing the output"))?;
     let mut summary = Summary::default();
-    let keys = RandomState::new();
-    let mut seen: HashMap<u64, u64> = HashMap::new();
 
     loop {
         let read = lines.offset();
@@ -273,18 +366,7 @@ pub fn import<R: BufRead, W: Write>(
         if number % 4096 == 0 {
             observer.progress(read);
         }
-        let parsed = line.and_then(|l| {
-            if l.iter().all(u8::is_ascii_whitespace) || l.first() == Some(&b'#') {
-                return Ok(None);
-            }
-            match options.format {
-                Format::Shadow => shadow::parse(l, today),
-                Format::PureFtpd => pureftpd::parse(l),
-                Format::Proftpd => proftpd::parse(l),
-                Format::Htpasswd => htpasswd::parse(l),
-            }
-            .map(Some)
-        });
+        let parsed = line.and_then(|l| parse_line(options.format, l, today));
         let mut entry = match parsed {
             Ok(Some(entry)) => entry,
             Ok(None) => continue,
@@ -312,15 +394,26 @@ pub fn import<R: BufRead, W: Write>(
             continue;
         }
         // Before the passwd lookup, which hands each passwd entry out once.
-        let key = keys.hash_one(name);
-        if let Some(&first_line) = seen.get(&key) {
+        if let Some(first_line) = duplicates
+            .check(name, number)
+            .map_err(io_err("reading the input"))?
+        {
             skip(&mut summary, SkipReason::Duplicate { first_line });
             continue;
         }
-        seen.insert(key, number);
         if let Some(passwd) = passwd.as_mut() {
+            let shadow = again.as_ref().map(|a| {
+                let at = ShadowAt {
+                    file: a.file,
+                    line: number,
+                    offset: read,
+                    names: &mut *names,
+                    dir: a.dir,
+                };
+                (at, a.limits)
+            });
             match passwd
-                .lookup(name)
+                .lookup(name, shadow)
                 .map_err(io_err("reading the passwd file"))?
             {
                 Lookup::Found { uid, gid, home } => {
@@ -427,5 +520,168 @@ fn trim_home(home: &str) -> &str {
     match home.trim_end_matches('/') {
         "" => "/",
         h => h,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[derive(Default)]
+    struct Log(Vec<String>);
+
+    impl Observer for Log {
+        fn event(&mut self, event: &Event<'_>) {
+            self.0.push(format!("{event:?}"));
+        }
+    }
+
+    /// Limits small enough that every rare path runs: a 64-bit filter (nearly every name a
+    /// false-positive candidate), many batches and run merges, a join chunk of 7 lines.
+    const TINY: Limits = Limits {
+        bloom_bits: 64,
+        batch_names: 5,
+        batch_bytes: 40,
+        max_runs: 3,
+        join_lines: 7,
+        join_bytes: 30,
+        pending_max: 2,
+    };
+
+    const HASH: &str = "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1";
+
+    fn temp_dir() -> PathBuf {
+        let mut random = [0u8; 8];
+        getrandom::fill(&mut random).unwrap();
+        let dir = std::env::temp_dir().join(format!(
+            "passgate-import-unit-{}-{:x}",
+            std::process::id(),
+            u64::from_le_bytes(random)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    /// Shadow and passwd with duplicates (twice, three times, far apart), lines that do not
+    /// parse, comments, a user without a passwd line, a malformed and a repeated passwd line,
+    /// the passwd file in reverse order.
+    fn inputs() -> (String, String) {
+        let mut shadow = String::from("# header\n");
+        let mut passwd = Vec::new();
+        for i in 0..300 {
+            let name = match i {
+                150 | 290 => "u3".to_owned(),
+                200 => "u199".to_owned(),
+                _ => format!("u{i}"),
+            };
+            if i % 50 == 7 {
+                shadow.push_str(&format!("{name}:broken\n\n"));
+            }
+            shadow.push_str(&format!("{name}:{HASH}:19000:0:99999:7:::\n"));
+            match i {
+                11 => {}
+                12 => passwd.push("u12:x:-1:0::/x:/bin/sh\n".to_owned()),
+                _ => passwd.push(format!("u{i}:x:{i}:{i}::/home/u{i}:/bin/sh\n")),
+            }
+        }
+        passwd.push("u5:x:5000:5000::/elsewhere:/bin/sh\n".to_owned());
+        passwd.reverse();
+        (shadow, passwd.concat())
+    }
+
+    fn run_file(
+        options: &Options,
+        shadow: &str,
+        passwd: &str,
+        limits: &Limits,
+    ) -> (Summary, Vec<u8>, Vec<String>) {
+        let dir = temp_dir();
+        let (input, pw, out) = (dir.join("shadow"), dir.join("passwd"), dir.join("out.json"));
+        std::fs::write(&input, shadow).unwrap();
+        std::fs::write(&pw, passwd).unwrap();
+        let mut log = Log::default();
+        let summary = import_file_with(options, &input, Some(&pw), &out, &mut log, limits).unwrap();
+        let dump = std::fs::read(&out).unwrap_or_default();
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            3,
+            "scratch files left"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+        (summary, dump, log.0)
+    }
+
+    fn run_memory(
+        options: &Options,
+        shadow: &str,
+        passwd: &str,
+    ) -> (Summary, Vec<u8>, Vec<String>) {
+        let dir = temp_dir();
+        let pw = dir.join("passwd");
+        std::fs::write(&pw, passwd).unwrap();
+        let mut log = Log::default();
+        let mut out = Vec::new();
+        let passwd = Passwd::open(&pw).unwrap();
+        let summary = import(options, shadow.as_bytes(), Some(passwd), &mut out, &mut log).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        (summary, out, log.0)
+    }
+
+    #[test]
+    fn bounded_paths_give_the_in_memory_result() {
+        let (shadow, passwd) = inputs();
+        let mut options = Options::new(Format::Shadow);
+        let expected = run_memory(&options, &shadow, &passwd);
+        let tiny = run_file(&options, &shadow, &passwd, &TINY);
+        let default = run_file(&options, &shadow, &passwd, &Limits::DEFAULT);
+        assert_eq!(tiny, expected);
+        assert_eq!(default, expected);
+
+        let events = &expected.2;
+        let has = |s: &str| events.iter().any(|e| e.contains(s));
+        let dup = |name: &str, first| {
+            format!(
+                "username: Some(\"{name}\"), reason: {:?}",
+                SkipReason::Duplicate { first_line: first }
+            )
+        };
+        // u3 is on line 5 (after the header and u0..u2); u199 on line 209.
+        let line_of = |name: &str| {
+            shadow
+                .lines()
+                .position(|l| l.starts_with(&format!("{name}:$6$")))
+                .unwrap() as u64
+                + 1
+        };
+        assert!(has(&dup("u3", line_of("u3"))));
+        assert!(has(&dup("u199", line_of("u199"))));
+        assert_eq!(events.iter().filter(|e| e.contains("Duplicate")).count(), 3);
+        assert!(has("username: Some(\"u11\"), reason: NoPasswdEntry"));
+        assert!(has("MalformedPasswdEntry"));
+        assert_eq!(expected.0.errors, 6);
+        // u5's first passwd line (after reversing, the extra one) wins.
+        let dump = String::from_utf8(expected.1).unwrap();
+        assert!(dump.contains("\"/elsewhere\""), "{dump}");
+
+        // With a --usernames filter, lines left out take no part in duplicate detection.
+        options.usernames = vec!["u3".into(), "u4".into()];
+        let expected = run_memory(&options, &shadow, &passwd);
+        assert_eq!(run_file(&options, &shadow, &passwd, &TINY), expected);
+        assert_eq!(expected.0.skipped, 2);
+    }
+
+    #[test]
+    fn false_positives_alone_change_nothing() {
+        let shadow: String = (0..100)
+            .map(|i| format!("n{i}:{HASH}:19000:0:99999:7:::\n"))
+            .collect();
+        let passwd: String = (0..100)
+            .map(|i| format!("n{i}:x:{i}:{i}::/h/n{i}:/bin/sh\n"))
+            .collect();
+        let options = Options::new(Format::Shadow);
+        let (summary, _, events) = run_file(&options, &shadow, &passwd, &TINY);
+        assert_eq!((summary.imported, summary.skipped), (100, 0));
+        assert!(events.iter().all(|e| e.starts_with("Imported")));
     }
 }
