@@ -51,7 +51,7 @@ impl HashParams {
     }
 
     /// Recommended parameters for a scheme passgate can generate, or `None` for the
-    /// verify-only schemes (md5crypt, apr1). bcrypt cost 12; sha-crypt and PBKDF2 at
+    /// verify-only schemes (md5crypt, apr1, the unsalted digests). bcrypt cost 12; sha-crypt and PBKDF2 at
     /// passlib's and OWASP's current figures.
     pub const fn recommended(scheme: Scheme) -> Option<Self> {
         Some(match scheme {
@@ -78,7 +78,12 @@ impl HashParams {
                 variant: Pbkdf2Variant::Sha512,
                 iterations: 210_000,
             },
-            Scheme::Md5Crypt | Scheme::Apr1 => return None,
+            Scheme::Md5Crypt
+            | Scheme::Apr1
+            | Scheme::SftpgoMd5
+            | Scheme::SftpgoSha256
+            | Scheme::SftpgoSha512
+            | Scheme::HtpasswdSha1 => return None,
         })
     }
 

@@ -257,6 +257,11 @@ fn parameters(hash: &StoredHash) -> Vec<(&'static str, Value)> {
             ("digest_bytes", json!(h.digest_len())),
             ("work", json!(h.work())),
         ],
+        StoredHash::Digest(h) => vec![
+            ("prefix", json!(h.variant().prefix())),
+            ("digest_bytes", json!(h.variant().digest_len())),
+            ("salted", json!(false)),
+        ],
         _ => Vec::new(),
     }
 }

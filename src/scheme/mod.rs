@@ -6,6 +6,7 @@ pub mod bcrypt;
 mod blowfish_pi;
 mod compress;
 mod crypt_rounds;
+pub mod digest;
 mod eksblowfish;
 pub mod md5crypt;
 pub mod pbkdf2;
@@ -13,6 +14,7 @@ mod pbkdf2_engine;
 pub mod shacrypt;
 
 use self::bcrypt::BcryptVariant;
+use self::digest::DigestVariant;
 use self::md5crypt::Md5CryptVariant;
 use self::pbkdf2::Pbkdf2Variant;
 use self::shacrypt::ShaCryptVariant;
@@ -39,11 +41,19 @@ pub enum Scheme {
     Pbkdf2Sha512,
     /// SFTPGo's PBKDF2-HMAC-SHA256 with a base64 salt (`$pbkdf2-b64salt-sha256$`).
     Pbkdf2B64SaltSha256,
+    /// SFTPGo's unsalted MD5 in lower-case hex (`{MD5}`), legacy.
+    SftpgoMd5,
+    /// SFTPGo's unsalted SHA-256 in lower-case hex (`{SHA256}`), legacy.
+    SftpgoSha256,
+    /// SFTPGo's unsalted SHA-512 in lower-case hex (`{SHA512}`), legacy.
+    SftpgoSha512,
+    /// Apache htpasswd's unsalted SHA-1 in base64 (`{SHA}`), legacy.
+    HtpasswdSha1,
 }
 
 impl Scheme {
     /// Every scheme, in registry order.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 13] = [
         Self::Bcrypt,
         Self::Md5Crypt,
         Self::Apr1,
@@ -53,6 +63,10 @@ impl Scheme {
         Self::Pbkdf2Sha256,
         Self::Pbkdf2Sha512,
         Self::Pbkdf2B64SaltSha256,
+        Self::SftpgoMd5,
+        Self::SftpgoSha256,
+        Self::SftpgoSha512,
+        Self::HtpasswdSha1,
     ];
 
     /// The scheme's name, as used in vector files, on the command line and in JSON.
@@ -67,6 +81,10 @@ impl Scheme {
             Self::Pbkdf2Sha256 => "pbkdf2-sha256",
             Self::Pbkdf2Sha512 => "pbkdf2-sha512",
             Self::Pbkdf2B64SaltSha256 => "pbkdf2-b64salt-sha256",
+            Self::SftpgoMd5 => "sftpgo-md5",
+            Self::SftpgoSha256 => "sftpgo-sha256",
+            Self::SftpgoSha512 => "sftpgo-sha512",
+            Self::HtpasswdSha1 => "htpasswd-sha1",
         }
     }
 
@@ -77,7 +95,16 @@ impl Scheme {
 
     /// Legacy schemes verify, but always need a rehash, and a strict policy refuses them.
     pub const fn is_legacy(self) -> bool {
-        matches!(self, Self::Md5Crypt | Self::Apr1 | Self::Pbkdf2Sha1)
+        matches!(
+            self,
+            Self::Md5Crypt
+                | Self::Apr1
+                | Self::Pbkdf2Sha1
+                | Self::SftpgoMd5
+                | Self::SftpgoSha256
+                | Self::SftpgoSha512
+                | Self::HtpasswdSha1
+        )
     }
 }
 
@@ -94,32 +121,75 @@ pub(crate) enum Family {
     Md5Crypt(Md5CryptVariant),
     ShaCrypt(ShaCryptVariant),
     Pbkdf2(Pbkdf2Variant),
+    Digest(DigestVariant),
 }
 
-/// The registry: the exact identifier between the first two `$` → family. Identifiers are
-/// compared byte for byte; nothing is matched by prefix or case-folded.
-pub(crate) const REGISTRY: &[(&str, Family)] = &[
-    ("2a", Family::Bcrypt(BcryptVariant::A)),
-    ("2b", Family::Bcrypt(BcryptVariant::B)),
-    ("2y", Family::Bcrypt(BcryptVariant::Y)),
-    ("1", Family::Md5Crypt(Md5CryptVariant::Md5)),
-    ("apr1", Family::Md5Crypt(Md5CryptVariant::Apr1)),
-    ("5", Family::ShaCrypt(ShaCryptVariant::Sha256)),
-    ("6", Family::ShaCrypt(ShaCryptVariant::Sha512)),
-    ("pbkdf2-sha1", Family::Pbkdf2(Pbkdf2Variant::Sha1)),
-    ("pbkdf2-sha256", Family::Pbkdf2(Pbkdf2Variant::Sha256)),
-    ("pbkdf2-sha512", Family::Pbkdf2(Pbkdf2Variant::Sha512)),
+/// How a stored string names its scheme: `$id$…`, or a `{NAME}…` prefix for the unsalted
+/// digests, which have no `$id$`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Id {
+    /// The text between the first two `$`.
+    Dollar(&'static str),
+    /// The prefix up to and including the first `}`, braces included.
+    Braced(&'static str),
+}
+
+/// The registry: the exact identifier (between the first two `$`, or a whole `{NAME}`
+/// prefix) → family. Identifiers are compared byte for byte; nothing is matched by prefix or
+/// case-folded.
+pub(crate) const REGISTRY: &[(Id, Family)] = &[
+    (Id::Dollar("2a"), Family::Bcrypt(BcryptVariant::A)),
+    (Id::Dollar("2b"), Family::Bcrypt(BcryptVariant::B)),
+    (Id::Dollar("2y"), Family::Bcrypt(BcryptVariant::Y)),
+    (Id::Dollar("1"), Family::Md5Crypt(Md5CryptVariant::Md5)),
+    (Id::Dollar("apr1"), Family::Md5Crypt(Md5CryptVariant::Apr1)),
+    (Id::Dollar("5"), Family::ShaCrypt(ShaCryptVariant::Sha256)),
+    (Id::Dollar("6"), Family::ShaCrypt(ShaCryptVariant::Sha512)),
     (
-        "pbkdf2-b64salt-sha256",
+        Id::Dollar("pbkdf2-sha1"),
+        Family::Pbkdf2(Pbkdf2Variant::Sha1),
+    ),
+    (
+        Id::Dollar("pbkdf2-sha256"),
+        Family::Pbkdf2(Pbkdf2Variant::Sha256),
+    ),
+    (
+        Id::Dollar("pbkdf2-sha512"),
+        Family::Pbkdf2(Pbkdf2Variant::Sha512),
+    ),
+    (
+        Id::Dollar("pbkdf2-b64salt-sha256"),
         Family::Pbkdf2(Pbkdf2Variant::B64SaltSha256),
+    ),
+    (Id::Braced("{MD5}"), Family::Digest(DigestVariant::Md5Hex)),
+    (
+        Id::Braced("{SHA256}"),
+        Family::Digest(DigestVariant::Sha256Hex),
+    ),
+    (
+        Id::Braced("{SHA512}"),
+        Family::Digest(DigestVariant::Sha512Hex),
+    ),
+    (
+        Id::Braced("{SHA}"),
+        Family::Digest(DigestVariant::Sha1Base64),
     ),
 ];
 
-pub(crate) fn lookup(id: &[u8]) -> Option<Family> {
-    REGISTRY
-        .iter()
-        .find(|(name, _)| name.as_bytes() == id)
-        .map(|&(_, family)| family)
+/// The family named by the text between the first two `$`.
+pub(crate) fn lookup_dollar(id: &[u8]) -> Option<Family> {
+    REGISTRY.iter().find_map(|&(name, family)| match name {
+        Id::Dollar(name) if name.as_bytes() == id => Some(family),
+        _ => None,
+    })
+}
+
+/// The family named by a `{NAME}` prefix, braces included.
+pub(crate) fn lookup_braced(prefix: &[u8]) -> Option<Family> {
+    REGISTRY.iter().find_map(|&(name, family)| match name {
+        Id::Braced(name) if name.as_bytes() == prefix => Some(family),
+        _ => None,
+    })
 }
 
 impl Family {
@@ -129,6 +199,7 @@ impl Family {
             Self::Md5Crypt(v) => v.scheme(),
             Self::ShaCrypt(v) => v.scheme(),
             Self::Pbkdf2(v) => v.scheme(),
+            Self::Digest(v) => v.scheme(),
         }
     }
 }
@@ -185,10 +256,16 @@ mod tests {
 
     #[test]
     fn lookup_is_exact() {
-        assert!(lookup(b"2b").is_some());
-        assert!(lookup(b"2B").is_none());
-        assert!(lookup(b"2").is_none());
-        assert!(lookup(b"pbkdf2-sha256x").is_none());
-        assert!(lookup(b"PBKDF2-SHA256").is_none());
+        assert!(lookup_dollar(b"2b").is_some());
+        assert!(lookup_dollar(b"2B").is_none());
+        assert!(lookup_dollar(b"2").is_none());
+        assert!(lookup_dollar(b"pbkdf2-sha256x").is_none());
+        assert!(lookup_dollar(b"PBKDF2-SHA256").is_none());
+        assert!(lookup_dollar(b"{MD5}").is_none());
+        assert!(lookup_braced(b"{MD5}").is_some());
+        assert!(lookup_braced(b"{md5}").is_none());
+        assert!(lookup_braced(b"{SHA1}").is_none());
+        assert!(lookup_braced(b"{SSHA}").is_none());
+        assert!(lookup_braced(b"MD5").is_none());
     }
 }

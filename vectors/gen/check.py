@@ -41,7 +41,8 @@ from common import (XCrypt, VECDIR, SCHEMES, ERROR_KINDS, MAX_PASSWORD,  # noqa:
 
 warnings.filterwarnings("ignore")
 from passlib.hash import (md5_crypt, apr_md5_crypt, sha256_crypt,  # noqa: E402
-                          sha512_crypt, bcrypt as passlib_bcrypt)
+                          sha512_crypt, bcrypt as passlib_bcrypt,
+                          hex_md5, hex_sha256, hex_sha512, ldap_sha1)
 import bcrypt as pybcrypt                                          # noqa: E402
 
 for _h in (md5_crypt, sha256_crypt, sha512_crypt, passlib_bcrypt):
@@ -265,6 +266,60 @@ VERIFIERS = {
 for _s in ("pbkdf2-sha1", "pbkdf2-sha256", "pbkdf2-sha512", "pbkdf2-b64salt-sha256"):
     VERIFIERS[_s] = [("hashlib", v_hashlib), ("openssl-kdf", v_openssl_kdf), ("ref-pbkdf2", v_ref_pbkdf2)]
 
+DIGEST_PREFIX = {b"{MD5}": "md5", b"{SHA256}": "sha256", b"{SHA512}": "sha512"}
+
+
+def parse_hex_digest(stored):
+    prefix = stored[:stored.index(b"}") + 1]
+    h, hexd = DIGEST_PREFIX[prefix], stored[len(prefix):].decode()
+    assert re.fullmatch(r"[0-9a-f]+", hexd) and len(hexd) == 2 * hashlib.new(h).digest_size, stored
+    return h, hexd
+
+
+def v_hashlib_hex(pw, stored):
+    h, hexd = parse_hex_digest(stored)
+    return hashlib.new(h, pw).hexdigest() == hexd
+
+
+def v_passlib_hex(pw, stored):
+    h, hexd = parse_hex_digest(stored)
+    return {"md5": hex_md5, "sha256": hex_sha256, "sha512": hex_sha512}[h].verify(pw, hexd)
+
+
+def v_openssl_dgst_hex(pw, stored):
+    h, hexd = parse_hex_digest(stored)
+    r = subprocess.run(["openssl", "dgst", "-" + h, "-binary"], input=pw, capture_output=True, check=True)
+    return r.stdout.hex() == hexd
+
+
+def parse_sha_b64(stored):
+    assert stored.startswith(b"{SHA}") and len(stored) == 33, stored
+    d = base64.b64decode(stored[5:], validate=True)
+    assert base64.b64encode(d) == stored[5:], "non-canonical"
+    return d
+
+
+def v_hashlib_sha(pw, stored):
+    return hashlib.sha1(pw).digest() == parse_sha_b64(stored)
+
+
+def v_passlib_ldap_sha1(pw, stored):
+    parse_sha_b64(stored)
+    return ldap_sha1.verify(pw, stored.decode())
+
+
+def v_openssl_dgst_sha(pw, stored):
+    d = parse_sha_b64(stored)
+    r = subprocess.run(["openssl", "dgst", "-sha1", "-binary"], input=pw, capture_output=True, check=True)
+    return r.stdout == d
+
+
+for _s in ("sftpgo-md5", "sftpgo-sha256", "sftpgo-sha512"):
+    VERIFIERS[_s] = [("hashlib", v_hashlib_hex), ("passlib-hex", v_passlib_hex),
+                     ("openssl-dgst", v_openssl_dgst_hex)]
+VERIFIERS["htpasswd-sha1"] = [("hashlib", v_hashlib_sha), ("passlib-ldap_sha1", v_passlib_ldap_sha1),
+                              ("openssl-dgst", v_openssl_dgst_sha)]
+
 # which verifier families count as "the same implementation" as a Source
 SAME_FAMILY = {
     "libxcrypt": ["libxcrypt", "mkpasswd"],
@@ -274,6 +329,8 @@ SAME_FAMILY = {
     "passlib-sha512_crypt": ["passlib"],
     "openssl-apr1": ["openssl passwd"], "openssl-kdf": ["openssl kdf"],
     "hashlib": ["hashlib"],
+    "passlib-hex": ["passlib"], "passlib-ldap_sha1": ["passlib"],
+    "openssl-dgst": ["openssl dgst"],
 }
 
 

@@ -18,6 +18,7 @@ VECDIR = os.path.dirname(HERE)
 SCHEMES = [
     "bcrypt", "md5crypt", "apr1", "sha256crypt", "sha512crypt",
     "pbkdf2-sha1", "pbkdf2-sha256", "pbkdf2-sha512", "pbkdf2-b64salt-sha256",
+    "sftpgo-md5", "sftpgo-sha256", "sftpgo-sha512", "htpasswd-sha1",
 ]
 
 ERROR_KINDS = [

@@ -81,6 +81,10 @@ SRC = {
     "pl-sha512": "passlib %s sha512_crypt builtin backend (Python %s)" % (PLV, PYV),
     "hashlib": "hashlib.pbkdf2_hmac (Python %s, %s)" % (PYV, python_openssl_version()),
     "sftpgo": "SFTPGo documentation",
+    "hl-hex": "hashlib.%%s hexdigest (Python %s, %s)" % (PYV, python_openssl_version()),
+    "hl-b64": "hashlib.sha1 + base64.b64encode (Python %s, %s)" % (PYV, python_openssl_version()),
+    "ossl-dgst": "openssl dgst -%%s (%s)" % OV,
+    "ht-s": "htpasswd -s (apache2-utils %s, apr-util %s)" % (HV, AV),
 }
 
 # --------------------------------------------------------------------------
@@ -617,6 +621,117 @@ def gen_b64salt():
 
 
 # --------------------------------------------------------------------------
+# unsalted digests: SFTPGo {MD5} {SHA256} {SHA512} (lower-case hex), htpasswd {SHA}
+# --------------------------------------------------------------------------
+
+DIGEST_PREFIX = {"md5": "{MD5}", "sha256": "{SHA256}", "sha512": "{SHA512}"}
+DIGEST_PWS = SHORT + [CONTROL + NEWLINE, L255, L1000, L1024]
+
+
+def openssl_dgst(h: str, pw: bytes) -> bytes:
+    out = run(["openssl", "dgst", "-" + h, "-binary"], pw)
+    assert len(out) == hashlib.new(h).digest_size
+    return out
+
+
+def gen_sftpgo_digest(h):
+    out = []
+    scheme = "sftpgo-" + h
+    for pw in DIGEST_PWS:
+        stored = (DIGEST_PREFIX[h] + hashlib.new(h, pw).hexdigest()).encode()
+        pair(out, SRC["hl-hex"] % h, scheme, pw, stored)
+    for pw in [b"password", BIT8 + CJK, LEADTRAIL, L500]:
+        stored = (DIGEST_PREFIX[h] + openssl_dgst(h, pw).hex()).encode()
+        pair(out, SRC["ossl-dgst"] % h, scheme, pw, stored, "digest from the openssl CLI")
+    write_file(scheme + ".txt", header("%s (%sHEX, SFTPGo)" % (scheme, DIGEST_PREFIX[h]), [
+        "HEX is the lower-case hex of the unsalted %s of the password." % h.upper(),
+        "Legacy: always needs a rehash."]), out)
+    return out
+
+
+def gen_htpasswd_sha1():
+    out = []
+    scheme = "htpasswd-sha1"
+    for pw in [b"password", b"x", SPACES, LEADTRAIL, PUNCT, PUNCT2, BIT8, E_ACUTE, CJK, EMOJI, L255]:
+        pair(out, SRC["ht-s"], scheme, pw, htpasswd(["-s"], pw), "htpasswd picks no salt: SHA-1 is unsalted")
+    for pw in [b"0", LATIN1, UMLAUT, b"secret", CONTROL + NEWLINE, L1000, L1024]:
+        stored = ("{SHA}" + base64.b64encode(hashlib.sha1(pw).digest()).decode()).encode()
+        pair(out, SRC["hl-b64"], scheme, pw, stored)
+    write_file(scheme + ".txt", header("htpasswd-sha1 ({SHA}B64, Apache htpasswd -s)", [
+        "B64 is padded standard base64 of the unsalted SHA-1 of the password (28 chars).",
+        "Legacy: always needs a rehash."]), out)
+    return out
+
+
+def malformed_digests(bad, PW):
+    """Malformed records for the {NAME} digests (bases are hashes of "password")."""
+    HH = SRC["hl-hex"]
+    md5h = "{MD5}" + hashlib.md5(PW).hexdigest()
+    s256 = "{SHA256}" + hashlib.sha256(PW).hexdigest()
+    s512 = "{SHA512}" + hashlib.sha512(PW).hexdigest()
+    sha = htpasswd(["-s"], PW).decode()
+    HS = SRC["ht-s"]
+    bad(HH % "md5", "sftpgo-md5", md5h.upper(), "InvalidCharacter",
+        "upper-case hex: SFTPGo compares with Go's lower-case %x, so it never verifies there")
+    bad(HH % "md5", "sftpgo-md5", md5h[:-1], "InvalidLength", "31 hex digits")
+    bad(HH % "md5", "sftpgo-md5", md5h + "0", "InvalidLength", "33 hex digits")
+    bad(HH % "md5", "sftpgo-md5", md5h + " ", "InvalidLength", "trailing space")
+    bad(HH % "md5", "sftpgo-md5", "{MD5}", "InvalidLength", "empty digest")
+    bad(HH % "md5", "sftpgo-md5", md5h[:10] + "g" + md5h[11:], "InvalidCharacter", "'g' in the hex")
+    bad(HH % "md5", "sftpgo-md5", "{MD5}" + base64.b64encode(hashlib.md5(PW).digest()).decode(),
+        "InvalidLength", "LDAP-style base64 MD5 under SFTPGo's hex prefix")
+    bad(HH % "md5", "unknown", "{md5}" + md5h[5:], "UnknownScheme", "lower-case prefix")
+    bad(HH % "md5", "unknown", "{MD5" + md5h[5:], "UnknownScheme", "no closing brace")
+    bad(HH % "md5", "unknown", md5h[5:], "UnknownScheme", "bare hex without prefix")
+    bad(HH % "sha256", "sftpgo-sha256", s256[:8] + s256[8:].upper(), "InvalidCharacter", "upper-case hex")
+    bad(HH % "sha256", "sftpgo-sha256", s256[:20] + "E" + s256[21:], "InvalidCharacter",
+        "one upper-case hex digit")
+    bad(HH % "sha256", "sftpgo-sha256", "{SHA256}0x" + s256[8:-2], "InvalidCharacter", "0x prefix")
+    bad(HH % "sha512", "sftpgo-sha256", "{SHA256}" + s512[8:], "InvalidLength",
+        "a SHA-512 hex digest under {SHA256}")
+    bad(HH % "sha256", "unknown", "{SHA-256}" + s256[8:], "UnknownScheme", "{SHA-256} is not a prefix")
+    bad(HH % "sha256", "unknown", "{sha256}" + s256[8:], "UnknownScheme", "lower-case prefix")
+    bad(HH % "sha512", "sftpgo-sha512", s512[:-1], "InvalidLength", "127 hex digits")
+    bad(HH % "sha512", "sftpgo-sha512", s512 + "$", "InvalidLength", "trailing $")
+    bad(HH % "sha512", "sftpgo-sha512", s512[:40] + "A" + s512[41:], "InvalidCharacter",
+        "one upper-case hex digit")
+    bad(HH % "sha256", "sftpgo-sha512", "{SHA512}" + s256[8:], "InvalidLength",
+        "a SHA-256 hex digest under {SHA512}")
+    # {SHA}: 27 base64 characters + '='; the last data character carries 2 unused bits
+    last = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".index(sha[-2])
+    assert last % 4 == 0
+    nc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[last + 1]
+    bad(HS, "htpasswd-sha1", sha[:-2] + nc + "=", "NonCanonical",
+        "non-zero unused bits in the last base64 character (Apache compares re-encoded strings)")
+    bad(HS, "htpasswd-sha1", sha[:-1], "InvalidLength", "padding removed (27 chars)")
+    bad(HS, "htpasswd-sha1", sha + "=", "InvalidLength", "extra '=' (29 chars)")
+    bad(HS, "htpasswd-sha1", sha[:-1] + "A", "InvalidBase64", "28 chars, no padding: 21 bytes would decode")
+    bad(HS, "htpasswd-sha1", sha[:10] + "=" + sha[11:], "InvalidBase64", "'=' inside the base64")
+    i = next(j for j in range(5, len(sha)) if sha[j] in "+/")  if any(c in "+/" for c in sha[5:]) else 8
+    bad(HS, "htpasswd-sha1", sha[:i] + "-" + sha[i + 1:], "InvalidCharacter", "url-safe '-' in the base64")
+    bad(HS, "htpasswd-sha1", "{SHA}" + hashlib.sha1(PW).hexdigest(), "InvalidLength",
+        "hex SHA-1 under {SHA}")
+    bad(HS, "htpasswd-sha1", "{SHA}", "InvalidLength", "empty digest")
+    bad(HS, "unknown", "{SSHA}" + sha[5:], "UnknownScheme", "{SSHA} (salted, LDAP) is not verified")
+    bad(HS, "unknown", "{SHA1}" + sha[5:], "UnknownScheme", "{SHA1} is not a prefix")
+    bad(HS, "unknown", "{sha}" + sha[5:], "UnknownScheme", "lower-case prefix")
+    bad(HS, "unknown", " " + sha, "UnknownScheme", "leading space")
+    bad(HS, "htpasswd-sha1", sha[:12] + "\u00e9" + sha[13:], "NonAscii",
+        "U+00E9 in the base64")
+    for scheme, h in [("sftpgo-md5", md5h), ("sftpgo-sha256", s256), ("sftpgo-sha512", s512),
+                      ("htpasswd-sha1", sha)]:
+        src = HS if scheme == "htpasswd-sha1" else HH % scheme[7:]
+        bad(src, scheme, h, "EmptyPassword", "good hash of \"password\", empty password", pw=b"",
+            mutated=False)
+    for scheme, h in [("sftpgo-md5", md5h), ("htpasswd-sha1", sha)]:
+        src = HS if scheme == "htpasswd-sha1" else HH % scheme[7:]
+        bad(src, scheme, h, "NulInPassword", "good hash of \"password\", NUL inside the password",
+            pw=b"pass\x00word", mutated=False)
+        bad(src, scheme, h, "PasswordTooLong", "good hash of \"password\", 1025-byte password",
+            pw=b"password" + long_pw(1017), mutated=False)
+
+
+# --------------------------------------------------------------------------
 # malformed.txt
 # --------------------------------------------------------------------------
 
@@ -962,6 +1077,8 @@ def gen_malformed():
         pw=b"password\x00", mutated=False)
     bad(X, "md5crypt", m1, "NulInPassword", "password is a single NUL", pw=b"\x00", mutated=False)
 
+    malformed_digests(bad, PW)
+
     write_file("malformed.txt", [
         "passgate test vectors: malformed / refused hashes",
         "Generated by vectors/gen/generate.py.  Each Stored is a good hash from an",
@@ -982,6 +1099,9 @@ def main():
         gen_pbkdf2(h)
     gen_b64salt()
     gen_malformed()
+    for h in ("md5", "sha256", "sha512"):
+        gen_sftpgo_digest(h)
+    gen_htpasswd_sha1()
     print("vector files written to", os.path.relpath(os.path.join(os.path.dirname(__file__), "..")))
     import check
     sys.exit(check.main())
