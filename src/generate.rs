@@ -51,7 +51,7 @@ impl HashParams {
     }
 
     /// Recommended parameters for a scheme passgate can generate, or `None` for the
-    /// verify-only schemes (md5crypt, apr1, the unsalted digests). bcrypt cost 12; sha-crypt and PBKDF2 at
+    /// verify-only schemes (md5crypt, apr1, the unsalted digests, passlib's PBKDF2). bcrypt cost 12; sha-crypt and PBKDF2 at
     /// passlib's and OWASP's current figures.
     pub const fn recommended(scheme: Scheme) -> Option<Self> {
         Some(match scheme {
@@ -83,7 +83,10 @@ impl HashParams {
             | Scheme::SftpgoMd5
             | Scheme::SftpgoSha256
             | Scheme::SftpgoSha512
-            | Scheme::HtpasswdSha1 => return None,
+            | Scheme::HtpasswdSha1
+            | Scheme::PasslibPbkdf2Sha1
+            | Scheme::PasslibPbkdf2Sha256
+            | Scheme::PasslibPbkdf2Sha512 => return None,
         })
     }
 

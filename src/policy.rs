@@ -41,7 +41,7 @@ pub struct Policy {
     pub max_shacrypt_rounds: u32,
     /// Most PBKDF2 work (iterations × output blocks) verified, 10 000 000 by default.
     pub max_pbkdf2_work: u64,
-    /// Whether legacy schemes (md5crypt, apr1, pbkdf2-sha1, the unsalted `{MD5}`, `{SHA256}`,
+    /// Whether legacy schemes (md5crypt, apr1, pbkdf2-sha1, passlib's `$pbkdf2$`, the unsalted `{MD5}`, `{SHA256}`,
     /// `{SHA512}` and `{SHA}` digests) verify at all. They always need a
     /// rehash when they do.
     pub allow_legacy: bool,
@@ -96,6 +96,7 @@ impl Policy {
             StoredHash::Bcrypt(h) => self.check_bcrypt_cost(h.cost()),
             StoredHash::ShaCrypt(h) => self.check_shacrypt_rounds(h.rounds()),
             StoredHash::Pbkdf2(h) => self.check_pbkdf2_work(h.work()),
+            StoredHash::PasslibPbkdf2(h) => self.check_pbkdf2_work(h.work()),
             StoredHash::Md5Crypt(_) | StoredHash::Digest(_) => Ok(()),
         }
     }

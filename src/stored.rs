@@ -7,6 +7,7 @@ use crate::error::{ParseError, ParseErrorKind};
 use crate::scheme::bcrypt::BcryptHash;
 use crate::scheme::digest::DigestHash;
 use crate::scheme::md5crypt::Md5CryptHash;
+use crate::scheme::passlib_pbkdf2::{PasslibPbkdf2Hash, is_sftpgo_digest};
 use crate::scheme::pbkdf2::Pbkdf2Hash;
 use crate::scheme::shacrypt::ShaCryptHash;
 use crate::scheme::{Family, Scheme, lookup_braced, lookup_dollar};
@@ -24,6 +25,8 @@ pub enum StoredHash {
     ShaCrypt(ShaCryptHash),
     /// `$pbkdf2-sha1$`, `$pbkdf2-sha256$`, `$pbkdf2-sha512$`, `$pbkdf2-b64salt-sha256$`.
     Pbkdf2(Pbkdf2Hash),
+    /// passlib's `$pbkdf2$`, `$pbkdf2-sha256$`, `$pbkdf2-sha512$` (adapted base64).
+    PasslibPbkdf2(PasslibPbkdf2Hash),
     /// `{MD5}`, `{SHA256}`, `{SHA512}` (SFTPGo) and `{SHA}` (htpasswd): unsalted digests.
     Digest(DigestHash),
 }
@@ -69,6 +72,15 @@ impl StoredHash {
             Family::Md5Crypt(v) => Self::Md5Crypt(Md5CryptHash::parse(v, body)?),
             Family::ShaCrypt(v) => Self::ShaCrypt(ShaCryptHash::parse(v, body)?),
             Family::Pbkdf2(v) => Self::Pbkdf2(Pbkdf2Hash::parse(v, body)?),
+            Family::PasslibPbkdf2(v) => Self::PasslibPbkdf2(PasslibPbkdf2Hash::parse(v, body)?),
+            Family::Pbkdf2Shared(sftpgo, passlib) => {
+                let last = body.rsplit(|&c| c == b'$').next().unwrap_or_default();
+                if is_sftpgo_digest(last) {
+                    Self::Pbkdf2(Pbkdf2Hash::parse(sftpgo, body)?)
+                } else {
+                    Self::PasslibPbkdf2(PasslibPbkdf2Hash::parse(passlib, body)?)
+                }
+            }
             Family::Digest(_) => return Err(ParseError::new(ParseErrorKind::UnknownScheme)),
         })
     }
@@ -92,6 +104,7 @@ impl StoredHash {
             Self::Md5Crypt(h) => h.variant().scheme(),
             Self::ShaCrypt(h) => h.variant().scheme(),
             Self::Pbkdf2(h) => h.variant().scheme(),
+            Self::PasslibPbkdf2(h) => h.variant().scheme(),
             Self::Digest(h) => h.variant().scheme(),
         }
     }
@@ -104,6 +117,7 @@ impl StoredHash {
             Self::Md5Crypt(h) => h.matches(password),
             Self::ShaCrypt(h) => h.matches(password),
             Self::Pbkdf2(h) => h.matches(password),
+            Self::PasslibPbkdf2(h) => h.matches(password),
             Self::Digest(h) => h.matches(password),
         }
     }
@@ -129,6 +143,7 @@ impl fmt::Display for StoredHash {
             Self::Md5Crypt(h) => h.fmt(f),
             Self::ShaCrypt(h) => h.fmt(f),
             Self::Pbkdf2(h) => h.fmt(f),
+            Self::PasslibPbkdf2(h) => h.fmt(f),
             Self::Digest(h) => h.fmt(f),
         }
     }

@@ -266,6 +266,30 @@ fn digest_record() -> impl Strategy<Value = Generated> {
     })
 }
 
+/// passlib's adapted base64: standard, `.` for `+`, no padding.
+fn ab64(bytes: &[u8]) -> String {
+    std_b64(bytes, 0).trim_end_matches('=').replace('+', ".")
+}
+
+fn passlib_pbkdf2_record() -> impl Strategy<Value = Generated> {
+    let variant = prop::sample::select(vec![
+        ("pbkdf2", Scheme::PasslibPbkdf2Sha1, 20usize),
+        ("pbkdf2-sha256", Scheme::PasslibPbkdf2Sha256, 32),
+        ("pbkdf2-sha512", Scheme::PasslibPbkdf2Sha512, 64),
+    ]);
+    (
+        variant,
+        prop_oneof![1u32..=64, 1u32..=u32::MAX],
+        prop::collection::vec(any::<u8>(), 0..=64),
+        prop::collection::vec(any::<u8>(), 64),
+    )
+        .prop_map(|((id, scheme, len), rounds, salt, checksum)| Generated {
+            text: format!("${id}${rounds}${}${}", ab64(&salt), ab64(&checksum[..len])),
+            scheme,
+            cost: Some(u64::from(rounds)),
+        })
+}
+
 fn any_record() -> impl Strategy<Value = Generated> {
     prop_oneof![
         bcrypt_record(),
@@ -273,6 +297,7 @@ fn any_record() -> impl Strategy<Value = Generated> {
         shacrypt_record(),
         pbkdf2_record(),
         digest_record(),
+        passlib_pbkdf2_record(),
     ]
 }
 
@@ -299,6 +324,7 @@ fn formatish_string() -> impl Strategy<Value = String> {
         "$pbkdf2-sha256$",
         "$pbkdf2-sha512$",
         "$pbkdf2-b64salt-sha256$",
+        "$pbkdf2$",
         "{MD5}",
         "{SHA256}",
         "{SHA512}",

@@ -98,7 +98,7 @@ fn every_scheme_has_a_vector_file_and_files_hold_their_scheme() {
 
 /// The registry ids, as the prefixes that carry them, to re-label hashes with another
 /// scheme's id.
-const PREFIXES: [&str; 15] = [
+const PREFIXES: [&str; 16] = [
     "$2a$",
     "$2b$",
     "$2y$",
@@ -110,6 +110,7 @@ const PREFIXES: [&str; 15] = [
     "$pbkdf2-sha256$",
     "$pbkdf2-sha512$",
     "$pbkdf2-b64salt-sha256$",
+    "$pbkdf2$",
     "{MD5}",
     "{SHA256}",
     "{SHA512}",
@@ -212,6 +213,7 @@ fn truncations_and_mutations_never_verify() {
                         StoredHash::Bcrypt(h) => h.cost() > 6,
                         StoredHash::ShaCrypt(h) => h.rounds() > 10_000,
                         StoredHash::Pbkdf2(h) => h.work() > 200_000,
+                        StoredHash::PasslibPbkdf2(h) => h.work() > 200_000,
                         _ => false,
                     };
                     if costly {

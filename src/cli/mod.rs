@@ -257,6 +257,12 @@ fn parameters(hash: &StoredHash) -> Vec<(&'static str, Value)> {
             ("digest_bytes", json!(h.digest_len())),
             ("work", json!(h.work())),
         ],
+        StoredHash::PasslibPbkdf2(h) => vec![
+            ("iterations", json!(h.rounds())),
+            ("digest_bytes", json!(h.variant().digest_len())),
+            ("salt_bytes", json!(h.salt_len())),
+            ("work", json!(h.work())),
+        ],
         StoredHash::Digest(h) => vec![
             ("prefix", json!(h.variant().prefix())),
             ("digest_bytes", json!(h.variant().digest_len())),

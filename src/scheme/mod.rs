@@ -9,6 +9,7 @@ mod crypt_rounds;
 pub mod digest;
 mod eksblowfish;
 pub mod md5crypt;
+pub mod passlib_pbkdf2;
 pub mod pbkdf2;
 mod pbkdf2_engine;
 pub mod shacrypt;
@@ -16,6 +17,7 @@ pub mod shacrypt;
 use self::bcrypt::BcryptVariant;
 use self::digest::DigestVariant;
 use self::md5crypt::Md5CryptVariant;
+use self::passlib_pbkdf2::PasslibPbkdf2Variant;
 use self::pbkdf2::Pbkdf2Variant;
 use self::shacrypt::ShaCryptVariant;
 
@@ -49,11 +51,17 @@ pub enum Scheme {
     SftpgoSha512,
     /// Apache htpasswd's unsalted SHA-1 in base64 (`{SHA}`), legacy.
     HtpasswdSha1,
+    /// passlib's PBKDF2-HMAC-SHA1 (`$pbkdf2$`, adapted base64), legacy.
+    PasslibPbkdf2Sha1,
+    /// passlib's PBKDF2-HMAC-SHA256 (`$pbkdf2-sha256$`, adapted base64).
+    PasslibPbkdf2Sha256,
+    /// passlib's PBKDF2-HMAC-SHA512 (`$pbkdf2-sha512$`, adapted base64).
+    PasslibPbkdf2Sha512,
 }
 
 impl Scheme {
     /// Every scheme, in registry order.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 16] = [
         Self::Bcrypt,
         Self::Md5Crypt,
         Self::Apr1,
@@ -67,6 +75,9 @@ impl Scheme {
         Self::SftpgoSha256,
         Self::SftpgoSha512,
         Self::HtpasswdSha1,
+        Self::PasslibPbkdf2Sha1,
+        Self::PasslibPbkdf2Sha256,
+        Self::PasslibPbkdf2Sha512,
     ];
 
     /// The scheme's name, as used in vector files, on the command line and in JSON.
@@ -85,6 +96,9 @@ impl Scheme {
             Self::SftpgoSha256 => "sftpgo-sha256",
             Self::SftpgoSha512 => "sftpgo-sha512",
             Self::HtpasswdSha1 => "htpasswd-sha1",
+            Self::PasslibPbkdf2Sha1 => "passlib-pbkdf2-sha1",
+            Self::PasslibPbkdf2Sha256 => "passlib-pbkdf2-sha256",
+            Self::PasslibPbkdf2Sha512 => "passlib-pbkdf2-sha512",
         }
     }
 
@@ -104,6 +118,7 @@ impl Scheme {
                 | Self::SftpgoSha256
                 | Self::SftpgoSha512
                 | Self::HtpasswdSha1
+                | Self::PasslibPbkdf2Sha1
         )
     }
 }
@@ -121,6 +136,10 @@ pub(crate) enum Family {
     Md5Crypt(Md5CryptVariant),
     ShaCrypt(ShaCryptVariant),
     Pbkdf2(Pbkdf2Variant),
+    PasslibPbkdf2(PasslibPbkdf2Variant),
+    /// An identifier SFTPGo and passlib share; the digest field decides (see
+    /// [`passlib_pbkdf2`]'s docs).
+    Pbkdf2Shared(Pbkdf2Variant, PasslibPbkdf2Variant),
     Digest(DigestVariant),
 }
 
@@ -151,11 +170,15 @@ pub(crate) const REGISTRY: &[(Id, Family)] = &[
     ),
     (
         Id::Dollar("pbkdf2-sha256"),
-        Family::Pbkdf2(Pbkdf2Variant::Sha256),
+        Family::Pbkdf2Shared(Pbkdf2Variant::Sha256, PasslibPbkdf2Variant::Sha256),
     ),
     (
         Id::Dollar("pbkdf2-sha512"),
-        Family::Pbkdf2(Pbkdf2Variant::Sha512),
+        Family::Pbkdf2Shared(Pbkdf2Variant::Sha512, PasslibPbkdf2Variant::Sha512),
+    ),
+    (
+        Id::Dollar("pbkdf2"),
+        Family::PasslibPbkdf2(PasslibPbkdf2Variant::Sha1),
     ),
     (
         Id::Dollar("pbkdf2-b64salt-sha256"),
@@ -198,8 +221,19 @@ impl Family {
             Self::Bcrypt(_) => Scheme::Bcrypt,
             Self::Md5Crypt(v) => v.scheme(),
             Self::ShaCrypt(v) => v.scheme(),
-            Self::Pbkdf2(v) => v.scheme(),
+            // For errors found before the digest field decides: the SFTPGo reading.
+            Self::Pbkdf2(v) | Self::Pbkdf2Shared(v, _) => v.scheme(),
+            Self::PasslibPbkdf2(v) => v.scheme(),
             Self::Digest(v) => v.scheme(),
+        }
+    }
+
+    /// Every scheme the identifier can select.
+    #[cfg(test)]
+    fn schemes(self) -> Vec<Scheme> {
+        match self {
+            Self::Pbkdf2Shared(a, b) => vec![a.scheme(), b.scheme()],
+            other => vec![other.scheme()],
         }
     }
 }
@@ -247,7 +281,7 @@ mod tests {
         }
         for scheme in Scheme::ALL {
             assert!(
-                REGISTRY.iter().any(|(_, f)| f.scheme() == scheme),
+                REGISTRY.iter().any(|(_, f)| f.schemes().contains(&scheme)),
                 "{scheme}"
             );
             assert_eq!(Scheme::from_name(scheme.name()), Some(scheme));

@@ -42,7 +42,8 @@ from common import (XCrypt, VECDIR, SCHEMES, ERROR_KINDS, MAX_PASSWORD,  # noqa:
 warnings.filterwarnings("ignore")
 from passlib.hash import (md5_crypt, apr_md5_crypt, sha256_crypt,  # noqa: E402
                           sha512_crypt, bcrypt as passlib_bcrypt,
-                          hex_md5, hex_sha256, hex_sha512, ldap_sha1)
+                          hex_md5, hex_sha256, hex_sha512, ldap_sha1,
+                          pbkdf2_sha1, pbkdf2_sha256, pbkdf2_sha512)
 import bcrypt as pybcrypt                                          # noqa: E402
 
 for _h in (md5_crypt, sha256_crypt, sha512_crypt, passlib_bcrypt):
@@ -320,6 +321,57 @@ for _s in ("sftpgo-md5", "sftpgo-sha256", "sftpgo-sha512"):
 VERIFIERS["htpasswd-sha1"] = [("hashlib", v_hashlib_sha), ("passlib-ldap_sha1", v_passlib_ldap_sha1),
                               ("openssl-dgst", v_openssl_dgst_sha)]
 
+PASSLIB_IDS = {"pbkdf2": "sha1", "pbkdf2-sha256": "sha256", "pbkdf2-sha512": "sha512"}
+
+
+def ab64_decode_strict(text: str) -> bytes:
+    assert re.fullmatch(r"[A-Za-z0-9./]*", text) and len(text) % 4 != 1, text
+    b = base64.b64decode(text.replace(".", "+") + "=" * (-len(text) % 4), validate=True)
+    assert base64.b64encode(b).decode().rstrip("=").replace("+", ".") == text, "non-canonical " + text
+    return b
+
+
+def parse_passlib_pbkdf2(stored):
+    f = stored.decode().split("$")
+    assert len(f) == 5 and f[0] == "" and f[1] in PASSLIB_IDS, stored
+    assert re.fullmatch(r"[1-9][0-9]*", f[2]), stored
+    h = PASSLIB_IDS[f[1]]
+    ck = ab64_decode_strict(f[4])
+    assert len(ck) == hashlib.new(h).digest_size, stored
+    return h, int(f[2]), ab64_decode_strict(f[3]), ck
+
+
+def v_passlib_pbkdf2(pw, stored):
+    h, _, _, _ = parse_passlib_pbkdf2(stored)
+    return {"sha1": pbkdf2_sha1, "sha256": pbkdf2_sha256, "sha512": pbkdf2_sha512}[h].verify(pw, stored.decode())
+
+
+def v_hashlib_passlib(pw, stored):
+    h, it, salt, ck = parse_passlib_pbkdf2(stored)
+    return hashlib.pbkdf2_hmac(h, pw, salt, it, len(ck)) == ck
+
+
+def v_openssl_kdf_passlib(pw, stored):
+    h, it, salt, ck = parse_passlib_pbkdf2(stored)
+    if not salt:
+        return None          # openssl kdf refuses an empty hexsalt
+    r = subprocess.run(["openssl", "kdf", "-keylen", str(len(ck)), "-kdfopt", "digest:" + h.upper(),
+                        "-kdfopt", "hexpass:" + pw.hex(), "-kdfopt", "hexsalt:" + salt.hex(),
+                        "-kdfopt", "iter:%d" % it, "PBKDF2"], capture_output=True, check=True)
+    return bytes.fromhex(r.stdout.decode().strip().replace(":", "")) == ck
+
+
+def v_ref_pbkdf2_passlib(pw, stored):
+    h, it, salt, ck = parse_passlib_pbkdf2(stored)
+    if it > 200000:
+        return None
+    return ref_pbkdf2(h, pw, salt, it, len(ck)) == ck
+
+
+for _s in ("passlib-pbkdf2-sha1", "passlib-pbkdf2-sha256", "passlib-pbkdf2-sha512"):
+    VERIFIERS[_s] = [("passlib-pbkdf2", v_passlib_pbkdf2), ("hashlib", v_hashlib_passlib),
+                     ("openssl-kdf", v_openssl_kdf_passlib), ("ref-pbkdf2", v_ref_pbkdf2_passlib)]
+
 # which verifier families count as "the same implementation" as a Source
 SAME_FAMILY = {
     "libxcrypt": ["libxcrypt", "mkpasswd"],
@@ -330,7 +382,7 @@ SAME_FAMILY = {
     "openssl-apr1": ["openssl passwd"], "openssl-kdf": ["openssl kdf"],
     "hashlib": ["hashlib"],
     "passlib-hex": ["passlib"], "passlib-ldap_sha1": ["passlib"],
-    "openssl-dgst": ["openssl dgst"],
+    "openssl-dgst": ["openssl dgst"], "passlib-pbkdf2": ["passlib"],
 }
 
 
@@ -424,7 +476,10 @@ def check_malformed(path, recs):
                 m = re.match(rb"\$[56]\$rounds=(\d+)\$", st)
                 assert m and 10000000 < int(m.group(1)) <= 999999999
             if kind == "WorkTooHigh":
-                h, it, salt, dk = parse_pbkdf2(st)
+                if r["Scheme"].startswith("passlib-"):
+                    h, it, salt, dk = parse_passlib_pbkdf2(st)
+                else:
+                    h, it, salt, dk = parse_pbkdf2(st)
                 hl = hashlib.new(h).digest_size
                 assert it < 2 ** 32 and it * -(-len(dk) // hl) > 10000000 and 16 <= len(dk) <= 256
         except (AssertionError, ValueError, KeyError) as e:

@@ -19,6 +19,7 @@ SCHEMES = [
     "bcrypt", "md5crypt", "apr1", "sha256crypt", "sha512crypt",
     "pbkdf2-sha1", "pbkdf2-sha256", "pbkdf2-sha512", "pbkdf2-b64salt-sha256",
     "sftpgo-md5", "sftpgo-sha256", "sftpgo-sha512", "htpasswd-sha1",
+    "passlib-pbkdf2-sha1", "passlib-pbkdf2-sha256", "passlib-pbkdf2-sha512",
 ]
 
 ERROR_KINDS = [

@@ -34,7 +34,8 @@ from common import (XCrypt, MAX_PASSWORD, write_file, dpkg_version,  # noqa: E40
 warnings.filterwarnings("ignore")
 import passlib                                              # noqa: E402
 from passlib.hash import (md5_crypt, apr_md5_crypt, sha256_crypt,   # noqa: E402
-                          sha512_crypt, bcrypt as passlib_bcrypt)
+                          sha512_crypt, bcrypt as passlib_bcrypt,
+                          pbkdf2_sha1, pbkdf2_sha256, pbkdf2_sha512)
 import bcrypt as pybcrypt                                   # noqa: E402
 
 for _h in (md5_crypt, sha256_crypt, sha512_crypt, passlib_bcrypt):
@@ -84,6 +85,7 @@ SRC = {
     "hl-hex": "hashlib.%%s hexdigest (Python %s, %s)" % (PYV, python_openssl_version()),
     "hl-b64": "hashlib.sha1 + base64.b64encode (Python %s, %s)" % (PYV, python_openssl_version()),
     "ossl-dgst": "openssl dgst -%%s (%s)" % OV,
+    "pl-pbkdf2": "passlib %s pbkdf2_%%s (Python %s)" % (PLV, PYV),
     "ht-s": "htpasswd -s (apache2-utils %s, apr-util %s)" % (HV, AV),
 }
 
@@ -537,6 +539,9 @@ def pbkdf2_salt(n):
     return rand_bytes(n, SALT_CHARS).decode()
 
 
+SFTPGO_LOOKALIKES = {}
+
+
 def gen_pbkdf2(h):
     out = []
     scheme = "pbkdf2-" + h
@@ -579,6 +584,8 @@ def gen_pbkdf2(h):
         pair(out, SRC["sftpgo"], scheme, b"password", doc,
              "documented example (docs/account.md), 150000 iterations; recomputed with hashlib",
              wrong=b"Password")
+    if h in ("sha256", "sha512"):
+        out += SFTPGO_LOOKALIKES.get(h, [])
     write_file(scheme + ".txt", header("%s ($pbkdf2-%s$ITER$SALT$B64DIGEST, SFTPGo)" % (scheme, h), [
         "SALT is used as raw bytes; DIGEST is padded standard base64 of",
         "PBKDF2-HMAC-%s(password, salt, ITER, dkLen)." % h.upper()]), out)
@@ -663,6 +670,61 @@ def gen_htpasswd_sha1():
     return out
 
 
+def malformed_passlib(bad, PW):
+    """Malformed records for passlib's pbkdf2 forms (bases are hashes of "password")."""
+    base = {h: passlib_pbkdf2(h, PW, 1000, RNG.randbytes(16)).decode() for h in ("sha1", "sha256", "sha512")}
+    for h, st in base.items():
+        scheme = "passlib-pbkdf2-" + h
+        src = SRC["pl-pbkdf2"] % h
+        f = st.split("$")          # ['', id, rounds, salt, checksum]
+
+        def edit(i, v):
+            g = list(f)
+            g[i] = v
+            return "$".join(g)
+        bad(src, scheme, st, "EmptyPassword", "good hash of \"password\", empty password", pw=b"", mutated=False)
+        bad(src, scheme, edit(2, "01000"), "NonCanonicalNumber", "rounds with a leading zero (passlib refuses it too)")
+        bad(src, scheme, edit(2, "0"), "IterationsOutOfRange", "rounds 0")
+        bad(src, scheme, edit(3, f[3] + "$x"), "TrailingData", "an extra field")
+        bad(src, scheme, edit(4, f[4][:-1]), "InvalidLength",
+            "checksum one char short (%d)" % (len(f[4]) - 1))
+        bad(src, scheme, edit(4, f[4][:5] + "-" + f[4][6:]), "InvalidCharacter", "url-safe '-' in the checksum")
+        last = STD64.index(f[4][-1].replace(".", "+"))
+        unused = {20: 2, 32: 2, 64: 4}[HLEN[h]]   # unused low bits of the last character
+        assert last % (1 << unused) == 0
+        nc = STD64[last + 1].replace("+", ".")
+        bad(src, scheme, edit(4, f[4][:-1] + nc), "NonCanonical",
+            "non-zero unused bits in the checksum's last char (passlib would decode it leniently)")
+        bad(src, scheme, edit(3, f[3][:-1] + STD64[STD64.index(f[3][-1].replace(".", "+")) + 1].replace("+", ".")),
+            "NonCanonical", "non-zero unused bits in the salt's last char")
+        bad(src, scheme, edit(3, f[3][:1]), "InvalidBase64", "1-char salt (no whole byte)")
+        bad(src, scheme, edit(3, f[3] + "=="), "InvalidCharacter", "salt with '=' padding")
+        bad(src, scheme, edit(2, "10000001"), "WorkTooHigh", "10000001 rounds edited in")
+    s1, s256, s512 = base["sha1"], base["sha256"], base["sha512"]
+    S1, S256 = SRC["pl-pbkdf2"] % "sha1", SRC["pl-pbkdf2"] % "sha256"
+    bad(S256, "passlib-pbkdf2-sha256", "$".join(s256.split("$")[:3] + ["a+b" + s256.split("$")[3][3:]] + s256.split("$")[4:]),
+        "InvalidCharacter", "'+' in the salt: passlib's salt is ab64 ('.' for '+')")
+    bad(S256, "passlib-pbkdf2-sha256", "$".join(s256.split("$")[:3] + [ab64(b"x" * 1025)] + s256.split("$")[4:]),
+        "InvalidLength", "1025-byte salt (passlib's maximum is 1024)")
+    bad(S256, "passlib-pbkdf2-sha1", "$pbkdf2$" + s256.split("$", 2)[2], "InvalidLength",
+        "a sha256 checksum (43 chars) under $pbkdf2$ (27)")
+    bad(S1, "passlib-pbkdf2-sha256", "$pbkdf2-sha256$" + s1.split("$", 2)[2], "InvalidLength",
+        "a sha1 checksum (27 chars) under $pbkdf2-sha256$ (43)")
+    bad(S256, "passlib-pbkdf2-sha512", "$pbkdf2-sha512$" + s256.split("$", 2)[2], "InvalidLength",
+        "a sha256 checksum (43 chars) under $pbkdf2-sha512$ (86)")
+    bad(S1, "passlib-pbkdf2-sha1", s1.rsplit("$", 1)[0], "MissingField", "no checksum field")
+    bad(S1, "unknown", s1.replace("$pbkdf2$", "$PBKDF2$"), "UnknownScheme", "upper-case id")
+    ck = s1.rsplit("$", 1)[1]
+    bad(S1, "pbkdf2-sha1", s1.replace("$pbkdf2$", "$pbkdf2-sha1$"),
+        "InvalidCharacter" if "." in ck else "InvalidBase64",
+        "passlib's sha1 hash under SFTPGo's $pbkdf2-sha1$ id (27-char unpadded digest)")
+    bad(S256, "passlib-pbkdf2-sha256", s256[:25] + "\u00e9" + s256[26:], "NonAscii", "U+00E9 in the salt")
+
+
+def ab64(b: bytes) -> str:
+    return base64.b64encode(b).decode().rstrip("=").replace("+", ".")
+
+
 def malformed_digests(bad, PW):
     """Malformed records for the {NAME} digests (bases are hashes of "password")."""
     HH = SRC["hl-hex"]
@@ -729,6 +791,123 @@ def malformed_digests(bad, PW):
             pw=b"pass\x00word", mutated=False)
         bad(src, scheme, h, "PasswordTooLong", "good hash of \"password\", 1025-byte password",
             pw=b"password" + long_pw(1017), mutated=False)
+
+
+# --------------------------------------------------------------------------
+# passlib pbkdf2: $pbkdf2$ / $pbkdf2-sha256$ / $pbkdf2-sha512$ ROUNDS$AB64SALT$AB64CHECKSUM
+# --------------------------------------------------------------------------
+
+PASSLIB_PBKDF2 = {"sha1": pbkdf2_sha1, "sha256": pbkdf2_sha256, "sha512": pbkdf2_sha512}
+PASSLIB_ID = {"sha1": "pbkdf2", "sha256": "pbkdf2-sha256", "sha512": "pbkdf2-sha512"}
+
+
+def passlib_pbkdf2(h, pw, rounds=None, salt=None):
+    kw = {}
+    if rounds is not None:
+        kw["rounds"] = rounds
+    if salt is not None:
+        kw["salt"] = salt
+    handler = PASSLIB_PBKDF2[h].using(**kw) if kw else PASSLIB_PBKDF2[h]
+    return handler.hash(pw).encode()
+
+
+def ab64_salt():
+    """22 characters that are both canonical ab64 of 16 random bytes (passlib's salt) and
+    free of '+' and '.' (so also a plain SFTPGo raw salt)."""
+    while True:
+        t = base64.b64encode(RNG.randbytes(16)).decode().rstrip("=")
+        if "+" not in t:
+            return t
+
+
+def last_field(stored: bytes) -> bytes:
+    return stored.rsplit(b"$", 1)[1]
+
+
+def gen_passlib_pbkdf2(h):
+    out = []
+    scheme = "passlib-pbkdf2-" + h
+    src = SRC["pl-pbkdf2"] % h
+    cases = [  # (rounds, salt bytes or None (passlib's own 16 random bytes), password, comment)
+        (1, RNG.randbytes(16), b"x", "1 round"),
+        (2, RNG.randbytes(1), b"password", "1-byte salt (2 ab64 chars)"),
+        (10, RNG.randbytes(2), PUNCT, "2-byte salt (3 ab64 chars)"),
+        (100, RNG.randbytes(3), SPACES, "3-byte salt (4 ab64 chars)"),
+        (1000, b"", BIT8, "empty salt (passlib writes it when asked)"),
+        (1000, b"\xfb\xef\xbe" * 4, E_ACUTE, "salt of 0xfb 0xef 0xbe: ab64 '.' characters"),
+        (1234, RNG.randbytes(64), CJK, "64-byte salt"),
+        (500, RNG.randbytes(1024), EMOJI, "1024-byte salt (passlib's maximum)"),
+        (2000, RNG.randbytes(12), LEADTRAIL, None),
+        (1000, RNG.randbytes(16), L1000, "1000-byte password"),
+        (500, RNG.randbytes(16), L1024, "1024-byte password (maximum)"),
+        (1000, RNG.randbytes(16), CONTROL + NEWLINE, "control bytes, newline"),
+        (None, RNG.randbytes(16), b"password", "passlib's default rounds, 16-byte salt"),
+    ]
+    for rounds, salt, pw, c in cases:
+        stored = passlib_pbkdf2(h, pw, rounds, salt)
+        cc = ("%s rounds" % (rounds or "default")) + ("; " + c if c else "")
+        pair(out, src, scheme, pw, stored, cc)
+    # The passlib strings that look most like SFTPGo's: a checksum without '.', so it is plain
+    # unpadded standard base64 (its length, 27/43/86, is never a multiple of 4).
+    found = 0
+    for i in range(1000):
+        salt = RNG.randbytes(16)
+        pw = b"look-alike %d" % i
+        stored = passlib_pbkdf2(h, pw, 1000, salt)
+        if b"." not in last_field(stored) and b"." not in stored.split(b"$")[3]:
+            pair(out, src, scheme, pw, stored,
+                 "closest to SFTPGo's form: no '.' in salt or checksum; %d-char checksum, not a multiple of 4"
+                 % len(last_field(stored)))
+            found += 1
+            if found == 2:
+                break
+    assert found == 2
+    if h in ("sha256", "sha512"):
+        # SFTPGo's form with the digest's '=' padding stripped: the same bytes read as passlib's
+        # form, where the salt field is ab64-decoded instead of used raw, so it is another hash
+        # and the password does not verify.
+        dl = HLEN[h]
+        for i in range(1000):
+            salt = ab64_salt()
+            dk = hashlib.pbkdf2_hmac(h, b"password", salt.encode(), 1000, dl)
+            d = b64(dk)
+            if "+" not in d:
+                break
+        stripped = ("$pbkdf2-%s$1000$%s$%s" % (h, salt, d.rstrip("="))).encode()
+        out.append(rec("mutation of " + SRC["hashlib"], scheme, b"password", stripped, verify="Err",
+                       comment="SFTPGo's $pbkdf2-%s$ hash of \"password\" with the '=' padding stripped: "
+                               "read as passlib's form (salt field ab64-decoded), another hash" % h))
+    write_file(scheme + ".txt", header("%s ($%s$ROUNDS$AB64SALT$AB64CHECKSUM, passlib)" % (scheme, PASSLIB_ID[h]), [
+        "AB64 is passlib's adapted base64: standard alphabet, '.' for '+', no padding.",
+        "The checksum is one block of PBKDF2-HMAC-%s(password, salt, ROUNDS)." % h.upper(),
+        "Told apart from SFTPGo's $pbkdf2-<hash>$ by the last field: SFTPGo's is padded",
+        "(length a multiple of 4, may hold '+' and '='), passlib's never is."]), out)
+    return out
+
+
+def sftpgo_lookalikes(h):
+    """SFTPGo hashes that look most like passlib's: salt in the ab64 alphabet (22 chars, like
+    passlib's 16-byte salt) and a digest without '+'.  The padding alone tells them apart."""
+    out = []
+    for i in range(2000):
+        salt = ab64_salt()
+        pw = b"look-alike %d" % i
+        dk = hashlib.pbkdf2_hmac(h, pw, salt.encode(), 1000, HLEN[h])
+        if "+" not in b64(dk):
+            pair(out, SRC["hashlib"], "pbkdf2-" + h, pw, pbkdf2_stored(h, salt, 1000, dk),
+                 "closest to passlib's form: ab64-alphabet salt, no '+' in the digest; only the "
+                 "'=' padding (length %d, a multiple of 4) marks it as SFTPGo's" % len(b64(dk)))
+            if len(out) == 4:
+                break
+    # passlib's form with '=' padding added: read as SFTPGo's (salt used raw), another hash.
+    stored = passlib_pbkdf2(h, b"password", 1000, RNG.randbytes(16))
+    ck = last_field(stored)
+    if b"." not in ck:
+        padded = stored + b"=" * (-len(ck) % 4)
+        out.append(rec("mutation of " + SRC["pl-pbkdf2"] % h, "pbkdf2-" + h, b"password", padded, verify="Err",
+                       comment="passlib's hash of \"password\" with '=' padding added: read as SFTPGo's "
+                               "form (salt used raw), another hash"))
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -827,7 +1006,8 @@ def gen_malformed():
     bad(OA, "unknown", ap.replace("$apr1$", "$APR1$"), "UnknownScheme", "upper-case id")
     bad(HL, "unknown", p256.replace("$pbkdf2-sha256$", "$pbkdf2-md5$"), "UnknownScheme", "unknown pbkdf2 hash")
     bad(HL, "unknown", p256.replace("$pbkdf2-sha256$", "$pbkdf2-sha384$"), "UnknownScheme", "unsupported pbkdf2 hash")
-    bad(HL, "unknown", p1.replace("$pbkdf2-sha1$", "$pbkdf2$"), "UnknownScheme", "passlib-style $pbkdf2$ id")
+    bad(HL, "passlib-pbkdf2-sha1", p1.replace("$pbkdf2-sha1$", "$pbkdf2$"), "InvalidLength",
+        "SFTPGo's sha1 hash under passlib's $pbkdf2$ id: a 28-char padded digest, passlib's is 27")
     bad(HL, "unknown", bs.replace("$pbkdf2-b64salt-sha256$", "$pbkdf2-b64salt-sha512$"), "UnknownScheme",
         "b64salt variant with sha512 (not supported)")
     for prefix, count, name in [(b"$y$", 0, "yescrypt"), (b"$gy$", 0, "gost-yescrypt"),
@@ -1004,12 +1184,23 @@ def gen_malformed():
         "DigestTooLong", "genuine 300-byte PBKDF2 output", mutated=False)
 
     # ---------------- InvalidBase64 ----------------
-    bad(HL, "pbkdf2-sha256", p256.rstrip("="), "InvalidBase64", "padding removed")
-    bad(HL, "pbkdf2-sha512", p512.rstrip("="), "InvalidBase64", "padding removed (==)")
+    # Padding removed from a digest without '+' gives a well-formed passlib string (another
+    # hash: see passlib-pbkdf2-*.txt); from a digest with '+' it stays SFTPGo's, and is bad.
+    p256p = pb("sha256", 1000, "abcdefghijkm")
+    p512p = pb("sha512", 1000, "abcdefghijkm")
+    assert "+" in p256p.rsplit("$", 1)[1] and "+" in p512p.rsplit("$", 1)[1]
+    bad(HL, "pbkdf2-sha256", p256p.rstrip("="), "InvalidBase64",
+        "padding removed; the '+' in the digest keeps it SFTPGo's form")
+    bad(HL, "pbkdf2-sha512", p512p.rstrip("="), "InvalidBase64",
+        "padding removed (==); the '+' in the digest keeps it SFTPGo's form")
+    bad(HL, "passlib-pbkdf2-sha256", p256.rstrip("=")[:-1], "InvalidLength",
+        "SFTPGo digest without padding or '+', one char cut (42): read as passlib's form, "
+        "whose checksum is 43 chars")
     bad(HL, "pbkdf2-sha1", p1 + "=", "InvalidBase64", "extra '='")
     bad(HL, "pbkdf2-sha512", p512_256[:-5] + "=" + p512_256[-4:], "InvalidBase64", "'=' in the middle")
     p48 = pb("sha256", 1000, "abcdefghijkl", 48)
-    bad(HL, "pbkdf2-sha256", p48[:-1], "InvalidBase64", "bad length (63 chars, no padding)")
+    bad(HL, "passlib-pbkdf2-sha256", p48[:-1], "InvalidLength",
+        "63 chars, no padding, no '+': read as passlib's form, whose checksum is 43 chars")
     dg = purl.rsplit("$", 1)[1]
     head = purl.rsplit("$", 1)[0] + "$"
     bad(HL, "pbkdf2-sha256", head + dg.replace("+", "-", 1), "InvalidCharacter", "url-safe '-' instead of '+'")
@@ -1078,6 +1269,7 @@ def gen_malformed():
     bad(X, "md5crypt", m1, "NulInPassword", "password is a single NUL", pw=b"\x00", mutated=False)
 
     malformed_digests(bad, PW)
+    malformed_passlib(bad, PW)
 
     write_file("malformed.txt", [
         "passgate test vectors: malformed / refused hashes",
@@ -1095,13 +1287,25 @@ def main():
     gen_apr1()
     gen_shacrypt(256)
     gen_shacrypt(512)
+    rng_before = {}
     for h in ("sha1", "sha256", "sha512"):
+        rng_before[h] = (RNG.getstate(), _variant[0])
         gen_pbkdf2(h)
     gen_b64salt()
     gen_malformed()
     for h in ("md5", "sha256", "sha512"):
         gen_sftpgo_digest(h)
     gen_htpasswd_sha1()
+    for h in ("sha1", "sha256", "sha512"):
+        gen_passlib_pbkdf2(h)
+    # The SFTPGo look-alikes of passlib's form go into the SFTPGo files, which are rewritten
+    # here with them (the RNG state of everything before stays the same).
+    for h in ("sha256", "sha512"):
+        SFTPGO_LOOKALIKES[h] = sftpgo_lookalikes(h)
+    for h in ("sha256", "sha512"):
+        RNG.setstate(rng_before[h][0])
+        _variant[0] = rng_before[h][1]
+        gen_pbkdf2(h)
     print("vector files written to", os.path.relpath(os.path.join(os.path.dirname(__file__), "..")))
     import check
     sys.exit(check.main())
