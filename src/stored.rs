@@ -4,6 +4,7 @@ use core::fmt;
 use core::str::FromStr;
 
 use crate::error::{ParseError, ParseErrorKind};
+use crate::scheme::argon2::Argon2Hash;
 use crate::scheme::bcrypt::BcryptHash;
 use crate::scheme::digest::DigestHash;
 use crate::scheme::md5crypt::Md5CryptHash;
@@ -27,6 +28,8 @@ pub enum StoredHash {
     Pbkdf2(Pbkdf2Hash),
     /// passlib's `$pbkdf2$`, `$pbkdf2-sha256$`, `$pbkdf2-sha512$` (adapted base64).
     PasslibPbkdf2(PasslibPbkdf2Hash),
+    /// `$argon2id$`, `$argon2i$`.
+    Argon2(Argon2Hash),
     /// `{MD5}`, `{SHA256}`, `{SHA512}` (SFTPGo) and `{SHA}` (htpasswd): unsalted digests.
     Digest(DigestHash),
 }
@@ -55,11 +58,13 @@ impl StoredHash {
             None => (rest, &rest[rest.len()..]),
         };
         let Some(family) = lookup_dollar(id) else {
-            return Err(ParseError::new(if is_other_bcrypt_minor(id) {
-                ParseErrorKind::UnsupportedVariant
-            } else {
-                ParseErrorKind::UnknownScheme
-            }));
+            return Err(ParseError::new(
+                if is_other_bcrypt_minor(id) || id == b"argon2d" {
+                    ParseErrorKind::UnsupportedVariant
+                } else {
+                    ParseErrorKind::UnknownScheme
+                },
+            ));
         };
         if body.is_empty() && !rest.contains(&b'$') {
             return Err(ParseError::in_scheme(
@@ -81,6 +86,7 @@ impl StoredHash {
                     Self::PasslibPbkdf2(PasslibPbkdf2Hash::parse(passlib, body)?)
                 }
             }
+            Family::Argon2(v) => Self::Argon2(Argon2Hash::parse(v, body)?),
             Family::Digest(_) => return Err(ParseError::new(ParseErrorKind::UnknownScheme)),
         })
     }
@@ -106,6 +112,7 @@ impl StoredHash {
             Self::Pbkdf2(h) => h.variant().scheme(),
             Self::PasslibPbkdf2(h) => h.variant().scheme(),
             Self::Digest(h) => h.variant().scheme(),
+            Self::Argon2(h) => h.variant().scheme(),
         }
     }
 
@@ -119,11 +126,13 @@ impl StoredHash {
             Self::Pbkdf2(h) => h.matches(password),
             Self::PasslibPbkdf2(h) => h.matches(password),
             Self::Digest(h) => h.matches(password),
+            Self::Argon2(h) => h.matches(password),
         }
     }
 }
 
-/// `$2$`, `$2x$`, `$2c$`…: bcrypt minors other than a, b and y.
+/// `$2$`, `$2x$`, `$2c$`…: bcrypt minors other than a, b and y. (`$argon2d$`, the other
+/// unsupported variant, is checked beside it.)
 fn is_other_bcrypt_minor(id: &[u8]) -> bool {
     matches!(id, [b'2'] | [b'2', b'a'..=b'z'])
 }
@@ -145,6 +154,7 @@ impl fmt::Display for StoredHash {
             Self::Pbkdf2(h) => h.fmt(f),
             Self::PasslibPbkdf2(h) => h.fmt(f),
             Self::Digest(h) => h.fmt(f),
+            Self::Argon2(h) => h.fmt(f),
         }
     }
 }

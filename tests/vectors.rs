@@ -98,7 +98,7 @@ fn every_scheme_has_a_vector_file_and_files_hold_their_scheme() {
 
 /// The registry ids, as the prefixes that carry them, to re-label hashes with another
 /// scheme's id.
-const PREFIXES: [&str; 16] = [
+const PREFIXES: [&str; 18] = [
     "$2a$",
     "$2b$",
     "$2y$",
@@ -111,6 +111,8 @@ const PREFIXES: [&str; 16] = [
     "$pbkdf2-sha512$",
     "$pbkdf2-b64salt-sha256$",
     "$pbkdf2$",
+    "$argon2id$",
+    "$argon2i$",
     "{MD5}",
     "{SHA256}",
     "{SHA512}",
@@ -214,6 +216,7 @@ fn truncations_and_mutations_never_verify() {
                         StoredHash::ShaCrypt(h) => h.rounds() > 10_000,
                         StoredHash::Pbkdf2(h) => h.work() > 200_000,
                         StoredHash::PasslibPbkdf2(h) => h.work() > 200_000,
+                        StoredHash::Argon2(h) => u64::from(h.m()) * u64::from(h.t()) > 1024,
                         _ => false,
                     };
                     if costly {

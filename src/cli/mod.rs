@@ -263,6 +263,14 @@ fn parameters(hash: &StoredHash) -> Vec<(&'static str, Value)> {
             ("salt_bytes", json!(h.salt_len())),
             ("work", json!(h.work())),
         ],
+        StoredHash::Argon2(h) => vec![
+            ("m", json!(h.m())),
+            ("t", json!(h.t())),
+            ("p", json!(h.p())),
+            ("version", json!(19)),
+            ("salt_bytes", json!(h.salt_len())),
+            ("hash_bytes", json!(h.hash_len())),
+        ],
         StoredHash::Digest(h) => vec![
             ("prefix", json!(h.variant().prefix())),
             ("digest_bytes", json!(h.variant().digest_len())),

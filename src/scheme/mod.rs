@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+pub mod argon2;
 pub mod bcrypt;
 mod blowfish_pi;
 mod compress;
@@ -14,6 +15,7 @@ pub mod pbkdf2;
 mod pbkdf2_engine;
 pub mod shacrypt;
 
+use self::argon2::Argon2Variant;
 use self::bcrypt::BcryptVariant;
 use self::digest::DigestVariant;
 use self::md5crypt::Md5CryptVariant;
@@ -57,11 +59,15 @@ pub enum Scheme {
     PasslibPbkdf2Sha256,
     /// passlib's PBKDF2-HMAC-SHA512 (`$pbkdf2-sha512$`, adapted base64).
     PasslibPbkdf2Sha512,
+    /// Argon2id (`$argon2id$v=19$…`).
+    Argon2id,
+    /// Argon2i (`$argon2i$v=19$…`).
+    Argon2i,
 }
 
 impl Scheme {
     /// Every scheme, in registry order.
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 18] = [
         Self::Bcrypt,
         Self::Md5Crypt,
         Self::Apr1,
@@ -78,6 +84,8 @@ impl Scheme {
         Self::PasslibPbkdf2Sha1,
         Self::PasslibPbkdf2Sha256,
         Self::PasslibPbkdf2Sha512,
+        Self::Argon2id,
+        Self::Argon2i,
     ];
 
     /// The scheme's name, as used in vector files, on the command line and in JSON.
@@ -99,6 +107,8 @@ impl Scheme {
             Self::PasslibPbkdf2Sha1 => "passlib-pbkdf2-sha1",
             Self::PasslibPbkdf2Sha256 => "passlib-pbkdf2-sha256",
             Self::PasslibPbkdf2Sha512 => "passlib-pbkdf2-sha512",
+            Self::Argon2id => "argon2id",
+            Self::Argon2i => "argon2i",
         }
     }
 
@@ -141,6 +151,7 @@ pub(crate) enum Family {
     /// [`passlib_pbkdf2`]'s docs).
     Pbkdf2Shared(Pbkdf2Variant, PasslibPbkdf2Variant),
     Digest(DigestVariant),
+    Argon2(Argon2Variant),
 }
 
 /// How a stored string names its scheme: `$id$…`, or a `{NAME}…` prefix for the unsalted
@@ -184,6 +195,14 @@ pub(crate) const REGISTRY: &[(Id, Family)] = &[
         Id::Dollar("pbkdf2-b64salt-sha256"),
         Family::Pbkdf2(Pbkdf2Variant::B64SaltSha256),
     ),
+    (
+        Id::Dollar("argon2id"),
+        Family::Argon2(Argon2Variant::Argon2id),
+    ),
+    (
+        Id::Dollar("argon2i"),
+        Family::Argon2(Argon2Variant::Argon2i),
+    ),
     (Id::Braced("{MD5}"), Family::Digest(DigestVariant::Md5Hex)),
     (
         Id::Braced("{SHA256}"),
@@ -225,6 +244,7 @@ impl Family {
             Self::Pbkdf2(v) | Self::Pbkdf2Shared(v, _) => v.scheme(),
             Self::PasslibPbkdf2(v) => v.scheme(),
             Self::Digest(v) => v.scheme(),
+            Self::Argon2(v) => v.scheme(),
         }
     }
 

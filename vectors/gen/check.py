@@ -372,6 +372,38 @@ for _s in ("passlib-pbkdf2-sha1", "passlib-pbkdf2-sha256", "passlib-pbkdf2-sha51
     VERIFIERS[_s] = [("passlib-pbkdf2", v_passlib_pbkdf2), ("hashlib", v_hashlib_passlib),
                      ("openssl-kdf", v_openssl_kdf_passlib), ("ref-pbkdf2", v_ref_pbkdf2_passlib)]
 
+import argon2.low_level as a2ll  # noqa: E402
+
+
+def parse_argon2(stored):
+    m = re.fullmatch(rb"\$(argon2id|argon2i)\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)", stored)
+    assert m, stored
+    dec = lambda s: base64.b64decode(s + b"=" * (-len(s) % 4), validate=True)  # noqa: E731
+    return (m.group(1).decode(), int(m.group(2)), int(m.group(3)), int(m.group(4)),
+            dec(m.group(5)), dec(m.group(6)))
+
+
+def v_argon2_cffi(pw, stored):
+    variant = parse_argon2(stored)[0]
+    typ = {"argon2id": a2ll.Type.ID, "argon2i": a2ll.Type.I}[variant]
+    try:
+        return a2ll.verify_secret(stored, pw, typ)
+    except Exception:             # VerifyMismatchError
+        return False
+
+
+def v_argon2_cli(pw, stored):
+    variant, m, t, p, salt, h = parse_argon2(stored)
+    if not 0 < len(pw) < 128 or b"\x00" in salt:
+        return None
+    r = subprocess.run(["argon2", salt, "-" + variant[6:], "-t", str(t), "-k", str(m), "-p", str(p),
+                        "-l", str(len(h)), "-e"], input=pw, capture_output=True, check=True)
+    return r.stdout.strip() == stored
+
+
+for _s in ("argon2id", "argon2i"):
+    VERIFIERS[_s] = [("argon2-cffi", v_argon2_cffi), ("argon2-cli", v_argon2_cli)]
+
 # which verifier families count as "the same implementation" as a Source
 SAME_FAMILY = {
     "libxcrypt": ["libxcrypt", "mkpasswd"],
@@ -382,7 +414,7 @@ SAME_FAMILY = {
     "openssl-apr1": ["openssl passwd"], "openssl-kdf": ["openssl kdf"],
     "hashlib": ["hashlib"],
     "passlib-hex": ["passlib"], "passlib-ldap_sha1": ["passlib"],
-    "openssl-dgst": ["openssl dgst"], "passlib-pbkdf2": ["passlib"],
+    "openssl-dgst": ["openssl dgst"], "argon2-cffi": ["argon2-cffi"], "argon2-cli": ["argon2 CLI"], "passlib-pbkdf2": ["passlib"],
 }
 
 

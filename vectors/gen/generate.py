@@ -86,6 +86,9 @@ SRC = {
     "hl-b64": "hashlib.sha1 + base64.b64encode (Python %s, %s)" % (PYV, python_openssl_version()),
     "ossl-dgst": "openssl dgst -%%s (%s)" % OV,
     "pl-pbkdf2": "passlib %s pbkdf2_%%s (Python %s)" % (PLV, PYV),
+    "a2-cli": "argon2 CLI (Debian argon2 %s)" % (dpkg_version("argon2") or "unknown"),
+    "a2-cffi": "argon2-cffi %s low_level.hash_secret (Python %s)" % (
+        __import__("importlib.metadata").metadata.version("argon2-cffi"), PYV),
     "ht-s": "htpasswd -s (apache2-utils %s, apr-util %s)" % (HV, AV),
 }
 
@@ -911,6 +914,122 @@ def sftpgo_lookalikes(h):
 
 
 # --------------------------------------------------------------------------
+# argon2id / argon2i PHC strings
+# --------------------------------------------------------------------------
+
+import argon2.low_level as a2ll  # noqa: E402
+
+
+def argon2_cli(variant, pw: bytes, salt: bytes, t, m, p, length=32, version=None) -> bytes:
+    # The CLI reads the password from stdin (raw bytes, < 128) and the salt from argv.
+    assert 0 < len(pw) < 128 and b"\x00" not in salt and len(salt) >= 8
+    args = ["argon2", salt, "-" + {"argon2id": "id", "argon2i": "i", "argon2d": "d"}[variant],
+            "-t", str(t), "-k", str(m), "-p", str(p), "-l", str(length), "-e"]
+    if version:
+        args += ["-v", version]
+    return run(args, pw).strip()
+
+
+def argon2_cffi(variant, pw: bytes, salt: bytes, t, m, p, length=32) -> bytes:
+    typ = {"argon2id": a2ll.Type.ID, "argon2i": a2ll.Type.I}[variant]
+    return a2ll.hash_secret(pw, salt, time_cost=t, memory_cost=m, parallelism=p, hash_len=length, type=typ)
+
+
+def salt_no_nul(n):
+    return bytes(b or 1 for b in RNG.randbytes(n))
+
+
+def gen_argon2(variant):
+    out = []
+    cli, cffi = SRC["a2-cli"], SRC["a2-cffi"]
+    cases = [  # (t, m KiB, p, length, salt, password, comment)
+        (1, 8, 1, 32, b"saltsalt", b"password", "m=8 (minimum for 1 lane), 8-byte salt"),
+        (2, 64, 1, 32, rand_bytes(12, PRINTABLE[1:]), b"x", None),
+        (3, 256, 2, 32, rand_bytes(16, PRINTABLE[1:]), SPACES, "2 lanes"),
+        (1, 32, 4, 16, rand_bytes(16, PRINTABLE[1:]), PUNCT, "4 lanes, 16-byte hash (minimum)"),
+        (2, 128, 1, 64, rand_bytes(16, PRINTABLE[1:]), CJK, "64-byte hash (maximum)"),
+        (1, 16, 2, 24, salt_no_nul(64), BIT8, "64-byte binary salt (maximum)"),
+        (2, 4096, 1, 32, b"somesalt", b"password", "the CLI's default memory (4 MiB)"),
+        (1, 100, 1, 32, salt_no_nul(16), CONTROL + NEWLINE, "m=100 (not a power of 2)"),
+        (4, 24, 3, 32, salt_no_nul(16), EMOJI, "3 lanes, m=24 (8 per lane)"),
+    ]
+    for t, m, p, length, salt, pw, c in cases:
+        stored = argon2_cli(variant, pw, salt, t, m, p, length)
+        cc = "m=%d,t=%d,p=%d, %d-byte salt, %d-byte hash" % (m, t, p, len(salt), length) + ("; " + c if c else "")
+        pair(out, cli, variant, pw, stored, cc)
+    cases = [
+        (1, 8, 1, 32, salt_no_nul(16), b"password", "argon2-cffi's 16-byte salt"),
+        (2, 512, 1, 32, salt_no_nul(16), E_ACUTE, None),
+        (1, 64, 8, 32, salt_no_nul(16), UMLAUT, "8 lanes"),
+        # The CLI, the second verifier, reads at most 127 bytes of password.
+        (1, 32, 1, 32, salt_no_nul(16), long_pw(127, PRINT_AND_8BIT), "127-byte password (the CLI's longest)"),
+        (1, 32, 1, 32, salt_no_nul(8), long_pw(100), "100-byte password, 8-byte salt"),
+        (3, 65536, 4, 32, salt_no_nul(16), b"correct horse", "RFC 9106 second recommendation: 64 MiB, t=3, p=4"),
+    ]
+    for t, m, p, length, salt, pw, c in cases:
+        stored = argon2_cffi(variant, pw, salt, t, m, p, length)
+        cc = "m=%d,t=%d,p=%d, %d-byte salt, %d-byte hash" % (m, t, p, len(salt), length) + ("; " + c if c else "")
+        pair(out, cffi, variant, pw, stored, cc)
+    write_file(variant + ".txt", header("%s ($%s$v=19$m=M,t=T,p=P$B64SALT$B64HASH, PHC string)" % (variant, variant), [
+        "B64 is unpadded standard base64. Both tools write v=19 (Argon2 1.3)."]), out)
+    return out
+
+
+def malformed_argon2(bad, PW):
+    cli = SRC["a2-cli"]
+    base = argon2_cli("argon2id", PW, b"saltsalt1234", 2, 64, 1).decode()
+    bi = argon2_cli("argon2i", PW, b"saltsalt1234", 2, 64, 1).decode()
+    bad(cli, "argon2id", base, "EmptyPassword", "good hash of \"password\", empty password", pw=b"", mutated=False)
+    bad(cli, "argon2i", bi, "EmptyPassword", "good hash of \"password\", empty password", pw=b"", mutated=False)
+    bad(cli, "argon2id", argon2_cli("argon2id", PW, b"saltsalt1234", 2, 64, 1, version="10"),
+        "UnsupportedVariant", "genuine v=16 (argon2 -v 10): only v=19 is accepted", mutated=False)
+    bad(cli, "unknown", argon2_cli("argon2d", PW, b"saltsalt1234", 2, 64, 1), "UnsupportedVariant",
+        "genuine $argon2d$ (argon2 -d): not verified", mutated=False)
+    bad(cli, "argon2id", argon2_cli("argon2id", PW, b"saltsalt1234", 2, 64, 1, length=4), "DigestTooShort",
+        "genuine 4-byte hash (argon2 -l 4): libargon2's minimum, below our 16", mutated=False)
+    bad(cli, "argon2id", argon2_cli("argon2id", PW, b"saltsalt1234", 2, 64, 1, length=65), "DigestTooLong",
+        "genuine 65-byte hash (argon2 -l 65)", mutated=False)
+    f = base.split("$")  # ['', 'argon2id', 'v=19', 'm=64,t=2,p=1', salt, hash]
+
+    def ed(i, v):
+        g = list(f)
+        g[i] = v
+        return "$".join(g)
+    bad(cli, "argon2id", "$".join(f[:2] + f[3:]), "MissingField", "no v= field (the pre-1.3 form)")
+    bad(cli, "argon2id", ed(2, "v=019"), "NonCanonicalNumber", "v=019")
+    bad(cli, "argon2id", ed(3, "t=2,m=64,p=1"), "MissingField", "parameters out of order")
+    bad(cli, "argon2id", ed(3, "m=64,t=2"), "MissingField", "no p")
+    bad(cli, "argon2id", ed(3, "m=064,t=2,p=1"), "NonCanonicalNumber", "m with a leading zero")
+    bad(cli, "argon2id", ed(3, "m=64,t=+2,p=1"), "NonCanonicalNumber", "t with a sign")
+    bad(cli, "argon2id", ed(3, "m=64,t=0,p=1"), "CostOutOfRange", "t=0")
+    bad(cli, "argon2id", ed(3, "m=64,t=2,p=0"), "CostOutOfRange", "p=0")
+    bad(cli, "argon2id", ed(3, "m=64,t=2,p=9"), "CostOutOfRange", "m=64 below 8 KiB x 9 lanes")
+    bad(cli, "argon2id", ed(3, "m=64,t=2,p=16777216"), "CostOutOfRange", "p=2^24")
+    bad(cli, "argon2id", ed(3, "m=4294967296,t=2,p=1"), "CostOutOfRange", "m=2^32")
+    bad(cli, "argon2id", ed(3, "m=64,t=2,p=1,keyid=AAAA"), "TrailingData", "PHC keyid= field")
+    bad(cli, "argon2id", ed(3, "m=64,t=2,p=1,data=AAAA"), "TrailingData", "PHC data= field")
+    bad(cli, "argon2id", ed(4, f[4] + "="), "InvalidCharacter", "salt with '=' padding")
+    bad(cli, "argon2id", ed(5, f[5] + "="), "InvalidCharacter", "hash with '=' padding")
+    bad(cli, "argon2id", ed(5, f[5][:4] + "-" + f[5][5:]), "InvalidCharacter", "url-safe '-' in the hash")
+    bad(cli, "argon2id", ed(5, f[5][:4] + "." + f[5][5:]), "InvalidCharacter", "crypt '.' in the hash")
+    bad(cli, "argon2id", ed(4, base64.b64encode(b"saltsal").decode().rstrip("=")), "InvalidLength", "7-byte salt (libargon2's minimum is 8)")
+    bad(cli, "argon2id", ed(4, base64.b64encode(b"s" * 65).decode().rstrip("=")), "InvalidLength", "65-byte salt")
+    bad(cli, "argon2id", ed(5, f[5][:-1]), "InvalidBase64" if len(f[5][:-1]) % 4 == 1 else "NonCanonical",
+        "hash one char short")
+    last = STD64.index(f[5][-1])
+    assert last % 4 == 0           # 32 bytes in 43 chars: 2 unused bits
+    bad(cli, "argon2id", ed(5, f[5][:-1] + STD64[last + 1]), "NonCanonical", "non-zero unused bits in the hash")
+    bad(cli, "argon2id", ed(5, ""), "DigestTooShort", "empty hash")
+    bad(cli, "argon2id", base + "$", "TrailingData", "trailing $")
+    bad(cli, "unknown", base.replace("$argon2id$", "$Argon2id$"), "UnknownScheme", "capitalised id")
+    bad(cli, "unknown", base.replace("$argon2id$", "$argon2$"), "UnknownScheme", "$argon2$")
+    bad(cli, "argon2id", ed(3, "m=262145,t=2,p=1"), "Argon2CostTooHigh", "m=262145 KiB (limit 256 MiB)")
+    bad(cli, "argon2id", ed(3, "m=64,t=11,p=1"), "Argon2CostTooHigh", "t=11 (limit 10)")
+    bad(cli, "argon2id", ed(3, "m=256,t=2,p=17"), "Argon2CostTooHigh", "p=17 (limit 16)")
+    bad(cli, "argon2id", ed(3, "m=4294967295,t=4294967295,p=1"), "Argon2CostTooHigh", "u32 maxima")
+
+
+# --------------------------------------------------------------------------
 # malformed.txt
 # --------------------------------------------------------------------------
 
@@ -1270,6 +1389,7 @@ def gen_malformed():
 
     malformed_digests(bad, PW)
     malformed_passlib(bad, PW)
+    malformed_argon2(bad, PW)
 
     write_file("malformed.txt", [
         "passgate test vectors: malformed / refused hashes",
@@ -1302,6 +1422,8 @@ def main():
     # here with them (the RNG state of everything before stays the same).
     for h in ("sha256", "sha512"):
         SFTPGO_LOOKALIKES[h] = sftpgo_lookalikes(h)
+    gen_argon2("argon2id")
+    gen_argon2("argon2i")
     for h in ("sha256", "sha512"):
         RNG.setstate(rng_before[h][0])
         _variant[0] = rng_before[h][1]
