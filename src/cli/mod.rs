@@ -92,13 +92,16 @@ enum HashScheme {
     Pbkdf2Sha512,
     #[value(name = "pbkdf2-b64salt-sha256")]
     Pbkdf2B64saltSha256,
+    /// Argon2id at m=19456 KiB, t=2, p=1 (OWASP), which SFTPGo reads too.
+    Argon2id,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum PolicyName {
     /// Legacy schemes verify and always need a rehash.
     Default,
-    /// Legacy schemes (md5crypt, apr1, pbkdf2-sha1) are refused.
+    /// Legacy schemes (md5crypt, apr1, pbkdf2-sha1, passlib's pbkdf2 (SHA-1), the unsalted
+    /// digests) are refused.
     Strict,
 }
 
@@ -385,6 +388,12 @@ fn hash_params(
                 (None, true) => recommended(Scheme::Sha256Crypt)?,
                 (None, false) => recommended(Scheme::Sha512Crypt)?,
             }
+        }
+        HashScheme::Argon2id => {
+            if cost.is_some() || rounds.is_some() || iterations.is_some() {
+                bail!("argon2id takes no cost flags (it uses m=19456,t=2,p=1)");
+            }
+            recommended(Scheme::Argon2id)?
         }
         HashScheme::Pbkdf2Sha1 => pbkdf2(Pbkdf2Variant::Sha1, Scheme::Pbkdf2Sha1)?,
         HashScheme::Pbkdf2Sha256 => pbkdf2(Pbkdf2Variant::Sha256, Scheme::Pbkdf2Sha256)?,
