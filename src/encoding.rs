@@ -209,6 +209,53 @@ impl core::fmt::Display for LenientBase64 {
     }
 }
 
+/// passlib's "adapted base64" (`ab64`): the standard alphabet with `.` in place of `+`, and no
+/// padding. Decoding is strict: the unused low bits of the last character must be zero.
+/// (passlib itself decodes leniently, but never writes such a string.)
+const AB64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+        .with_decode_allow_trailing_bits(false),
+);
+
+/// Decodes passlib's adapted base64 into `out`, returning the decoded length. Characters
+/// outside `A-Za-z0-9./` are [`ParseErrorKind::InvalidCharacter`]; a length of 1 mod 4 is
+/// [`ParseErrorKind::InvalidBase64`]; non-zero unused bits are [`ParseErrorKind::NonCanonical`];
+/// more bytes than `out` holds is [`ParseErrorKind::InvalidLength`].
+pub(crate) fn ab64_decode(text: &[u8], out: &mut [u8]) -> Result<usize, ParseErrorKind> {
+    if !text
+        .iter()
+        .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'/'))
+    {
+        return Err(ParseErrorKind::InvalidCharacter);
+    }
+    if text.len() % 4 == 1 {
+        return Err(ParseErrorKind::InvalidBase64);
+    }
+    if text.len() * 3 / 4 > out.len() {
+        return Err(ParseErrorKind::InvalidLength);
+    }
+    let standard: Vec<u8> = text
+        .iter()
+        .map(|&c| if c == b'.' { b'+' } else { c })
+        .collect();
+    AB64.decode_slice(&standard, out).map_err(|e| match e {
+        base64::DecodeSliceError::DecodeError(base64::DecodeError::InvalidLastSymbol {
+            ..
+        }) => ParseErrorKind::NonCanonical,
+        _ => ParseErrorKind::InvalidBase64,
+    })
+}
+
+/// Encodes bytes in passlib's adapted base64, the inverse of [`ab64_decode`].
+pub(crate) fn ab64_encode(bytes: &[u8], out: &mut impl core::fmt::Write) -> core::fmt::Result {
+    AB64.encode(bytes)
+        .chars()
+        .try_for_each(|c| out.write_char(if c == '+' { '.' } else { c }))
+}
+
 /// Why a decimal field was refused; the caller maps `Overflow` to its field's range error.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum NumberError {
@@ -310,6 +357,41 @@ mod tests {
             bcrypt_decode::<23, 31>(&bad),
             Err(ParseErrorKind::NonCanonical)
         );
+    }
+
+    #[test]
+    fn ab64_is_strict_and_round_trips() {
+        let mut out = [0u8; 64];
+        // passlib: ab64 of b"a" is "YQ"; "YR" carries non-zero unused bits.
+        assert_eq!(ab64_decode(b"YQ", &mut out), Ok(1));
+        assert_eq!(out[0], b'a');
+        assert_eq!(
+            ab64_decode(b"YR", &mut out),
+            Err(ParseErrorKind::NonCanonical)
+        );
+        assert_eq!(
+            ab64_decode(b"Y", &mut out),
+            Err(ParseErrorKind::InvalidBase64)
+        );
+        assert_eq!(
+            ab64_decode(b"YQ==", &mut out),
+            Err(ParseErrorKind::InvalidCharacter)
+        );
+        assert_eq!(
+            ab64_decode(b"+/", &mut out),
+            Err(ParseErrorKind::InvalidCharacter)
+        );
+        assert_eq!(ab64_decode(b"", &mut out), Ok(0));
+        assert_eq!(
+            ab64_decode(b"AAAAAA", &mut out[..3]),
+            Err(ParseErrorKind::InvalidLength)
+        );
+        let bytes = [0xfbu8, 0xef, 0xbe, 0x3e];
+        let mut text = String::new();
+        ab64_encode(&bytes, &mut text).unwrap();
+        assert_eq!(text, "....Pg");
+        assert_eq!(ab64_decode(text.as_bytes(), &mut out), Ok(4));
+        assert_eq!(out[..4], bytes);
     }
 
     #[test]

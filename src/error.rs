@@ -96,15 +96,17 @@ pub enum ParseErrorKind {
     InvalidNumber,
     /// A decimal number with a sign or a leading zero.
     NonCanonicalNumber,
-    /// A bcrypt cost outside 04–31.
+    /// A cost parameter outside its format's range: bcrypt cost outside 04–31, Argon2 `t` of
+    /// 0, `p` outside 1–2²⁴−1, or `m` below 8 KiB per lane.
     CostOutOfRange,
     /// sha-crypt rounds outside 1000–999 999 999.
     RoundsOutOfRange,
     /// PBKDF2 iterations of zero or above 2³²−1.
     IterationsOutOfRange,
-    /// A PBKDF2 digest shorter than 16 bytes (an empty one would match any password in SFTPGo).
+    /// A PBKDF2 or Argon2 digest shorter than 16 bytes (an empty PBKDF2 one would match any
+    /// password in SFTPGo).
     DigestTooShort,
-    /// A PBKDF2 digest longer than 256 bytes.
+    /// A PBKDF2 digest longer than 256 bytes, or an Argon2 hash longer than 64.
     DigestTooLong,
     /// Standard base64 with bad padding or length.
     InvalidBase64,
@@ -202,6 +204,16 @@ pub enum PolicyError {
         /// The policy's limit.
         max: u64,
     },
+    /// An Argon2 parameter (memory in KiB, passes or lanes) above the policy's limit.
+    #[error("argon2 {param} = {value} is above the limit {max}")]
+    Argon2CostTooHigh {
+        /// `"m"`, `"t"` or `"p"`.
+        param: &'static str,
+        /// The stored or requested value.
+        value: u32,
+        /// The policy's limit.
+        max: u32,
+    },
     /// A legacy scheme under a policy that refuses them.
     #[error("{scheme} is a legacy scheme, refused by this policy")]
     LegacyScheme {
@@ -220,6 +232,7 @@ impl PolicyError {
             Self::CostTooHigh { .. } => "CostTooHigh",
             Self::RoundsTooHigh { .. } => "RoundsTooHigh",
             Self::WorkTooHigh { .. } => "WorkTooHigh",
+            Self::Argon2CostTooHigh { .. } => "Argon2CostTooHigh",
             Self::LegacyScheme { .. } => "LegacyScheme",
         }
     }

@@ -5,6 +5,7 @@ use core::num::NonZeroU32;
 use crate::encoding::{LenientBase64, crypt_encode};
 use crate::error::HashError;
 use crate::scheme::Scheme;
+use crate::scheme::argon2::{Argon2Hash, Argon2Variant};
 use crate::scheme::bcrypt::{BcryptHash, BcryptVariant};
 use crate::scheme::pbkdf2::{Pbkdf2Hash, Pbkdf2Salt, Pbkdf2Variant};
 use crate::scheme::shacrypt::{ShaCryptHash, ShaCryptVariant};
@@ -30,6 +31,15 @@ pub enum HashParams {
         /// 1000–999 999 999, or `None` for the implicit 5000.
         rounds: Option<u32>,
     },
+    /// Argon2id (v=19) with a 16-byte salt and a 32-byte hash; SFTPGo reads it too.
+    Argon2id {
+        /// Memory in KiB, at least 8 × `p`.
+        m: u32,
+        /// Passes over memory, at least 1.
+        t: u32,
+        /// Lanes, 1 to 2²⁴−1.
+        p: u32,
+    },
     /// One of SFTPGo's PBKDF2 formats, with a digest of one hash block.
     Pbkdf2 {
         /// The HMAC hash and salt encoding.
@@ -47,11 +57,12 @@ impl HashParams {
             Self::Sha256Crypt { .. } => Scheme::Sha256Crypt,
             Self::Sha512Crypt { .. } => Scheme::Sha512Crypt,
             Self::Pbkdf2 { variant, .. } => variant.scheme(),
+            Self::Argon2id { .. } => Scheme::Argon2id,
         }
     }
 
     /// Recommended parameters for a scheme passgate can generate, or `None` for the
-    /// verify-only schemes (md5crypt, apr1). bcrypt cost 12; sha-crypt and PBKDF2 at
+    /// verify-only schemes (md5crypt, apr1, the unsalted digests, passlib's PBKDF2). bcrypt cost 12; sha-crypt and PBKDF2 at
     /// passlib's and OWASP's current figures.
     pub const fn recommended(scheme: Scheme) -> Option<Self> {
         Some(match scheme {
@@ -78,7 +89,22 @@ impl HashParams {
                 variant: Pbkdf2Variant::Sha512,
                 iterations: 210_000,
             },
-            Scheme::Md5Crypt | Scheme::Apr1 => return None,
+            // OWASP's first Argon2id recommendation: 19 MiB, 2 passes, 1 lane.
+            Scheme::Argon2id => Self::Argon2id {
+                m: 19_456,
+                t: 2,
+                p: 1,
+            },
+            Scheme::Argon2i
+            | Scheme::Md5Crypt
+            | Scheme::Apr1
+            | Scheme::SftpgoMd5
+            | Scheme::SftpgoSha256
+            | Scheme::SftpgoSha512
+            | Scheme::HtpasswdSha1
+            | Scheme::PasslibPbkdf2Sha1
+            | Scheme::PasslibPbkdf2Sha256
+            | Scheme::PasslibPbkdf2Sha512 => return None,
         })
     }
 
@@ -89,6 +115,11 @@ impl HashParams {
             Self::Sha256Crypt { rounds } | Self::Sha512Crypt { rounds } => rounds
                 .is_none_or(|r| (ShaCryptHash::MIN_ROUNDS..=ShaCryptHash::MAX_ROUNDS).contains(&r)),
             Self::Pbkdf2 { iterations, .. } => iterations > 0,
+            Self::Argon2id { m, t, p } => {
+                t > 0
+                    && (Argon2Hash::MIN_P..=Argon2Hash::MAX_P).contains(&p)
+                    && u64::from(m) >= 8 * u64::from(p)
+            }
         };
         if ok {
             Ok(())
@@ -99,6 +130,7 @@ impl HashParams {
                     "sha-crypt rounds must be 1000 to 999999999"
                 }
                 Self::Pbkdf2 { .. } => "pbkdf2 iterations must be at least 1",
+                Self::Argon2id { .. } => "argon2 needs t >= 1, p in 1..2^24 and m >= 8 * p",
             }))
         }
     }
@@ -140,6 +172,15 @@ impl HashParams {
                 ))?;
                 StoredHash::Pbkdf2(Pbkdf2Hash::generate(variant, iterations, salt, password))
             }
+            Self::Argon2id { m, t, p } => StoredHash::Argon2(
+                Argon2Hash::generate(
+                    Argon2Variant::Argon2id,
+                    (m, t, p),
+                    &random::<16>()?,
+                    password,
+                )
+                .ok_or(HashError::InvalidParams("argon2 refused the parameters"))?,
+            ),
         })
     }
 }

@@ -41,7 +41,16 @@ pub struct Policy {
     pub max_shacrypt_rounds: u32,
     /// Most PBKDF2 work (iterations × output blocks) verified, 10 000 000 by default.
     pub max_pbkdf2_work: u64,
-    /// Whether legacy schemes (md5crypt, apr1, pbkdf2-sha1) verify at all. They always need a
+    /// Most Argon2 memory verified, in KiB: 262 144 (256 MiB) by default, above RFC 9106's
+    /// second recommendation (64 MiB) and OWASP's (19–46 MiB).
+    pub max_argon2_memory_kib: u32,
+    /// Most Argon2 passes verified, 10 by default (the recommendations use 1–5).
+    pub max_argon2_time: u32,
+    /// Most Argon2 lanes verified, 16 by default (the recommendations use 1–4; the lanes run
+    /// one after another here).
+    pub max_argon2_lanes: u32,
+    /// Whether legacy schemes (md5crypt, apr1, pbkdf2-sha1, passlib's `$pbkdf2$`, the unsalted `{MD5}`, `{SHA256}`,
+    /// `{SHA512}` and `{SHA}` digests) verify at all. They always need a
     /// rehash when they do.
     pub allow_legacy: bool,
     /// The scheme and parameters of new hashes, and the target below which a hash needs a
@@ -56,6 +65,9 @@ impl Default for Policy {
             max_bcrypt_cost: 16,
             max_shacrypt_rounds: 10_000_000,
             max_pbkdf2_work: 10_000_000,
+            max_argon2_memory_kib: 262_144,
+            max_argon2_time: 10,
+            max_argon2_lanes: 16,
             allow_legacy: true,
             preferred: HashParams::Bcrypt { cost: 12 },
         }
@@ -95,7 +107,9 @@ impl Policy {
             StoredHash::Bcrypt(h) => self.check_bcrypt_cost(h.cost()),
             StoredHash::ShaCrypt(h) => self.check_shacrypt_rounds(h.rounds()),
             StoredHash::Pbkdf2(h) => self.check_pbkdf2_work(h.work()),
-            StoredHash::Md5Crypt(_) => Ok(()),
+            StoredHash::PasslibPbkdf2(h) => self.check_pbkdf2_work(h.work()),
+            StoredHash::Argon2(h) => self.check_argon2(h.m(), h.t(), h.p()),
+            StoredHash::Md5Crypt(_) | StoredHash::Digest(_) => Ok(()),
         }
     }
 
@@ -127,6 +141,19 @@ impl Policy {
         }
     }
 
+    fn check_argon2(&self, m: u32, t: u32, p: u32) -> Result<(), PolicyError> {
+        for (param, value, max) in [
+            ("m", m, self.max_argon2_memory_kib),
+            ("t", t, self.max_argon2_time),
+            ("p", p, self.max_argon2_lanes),
+        ] {
+            if value > max {
+                return Err(PolicyError::Argon2CostTooHigh { param, value, max });
+            }
+        }
+        Ok(())
+    }
+
     fn check_pbkdf2_work(&self, work: u64) -> Result<(), PolicyError> {
         match work {
             w if w > self.max_pbkdf2_work => Err(PolicyError::WorkTooHigh {
@@ -150,6 +177,7 @@ impl Policy {
             HashParams::Pbkdf2 { iterations, .. } => {
                 self.check_pbkdf2_work(u64::from(iterations))?;
             }
+            HashParams::Argon2id { m, t, p } => self.check_argon2(m, t, p)?,
         }
         Ok(())
     }
@@ -194,6 +222,9 @@ impl Policy {
                 StoredHash::ShaCrypt(h),
                 HashParams::Sha256Crypt { rounds } | HashParams::Sha512Crypt { rounds },
             ) => h.rounds() < rounds.unwrap_or(5000),
+            (StoredHash::Argon2(h), HashParams::Argon2id { m, t, p }) => {
+                h.m() < m || h.t() < t || h.p() < p || h.hash_len() < 32
+            }
             (StoredHash::Pbkdf2(h), HashParams::Pbkdf2 { iterations, .. }) => {
                 h.iterations() < iterations || h.digest_len() < h.variant().block_len()
             }
@@ -277,6 +308,10 @@ fn dummy_hash(params: HashParams) -> Option<StoredHash> {
                 variant.id()
             )
         }
+        HashParams::Argon2id { m, t, p } => format!(
+            "$argon2id$v=19$m={m},t={t},p={p}$ZHVtbXlzYWx0ZHVtbXk${}",
+            "A".repeat(43)
+        ),
     };
     StoredHash::parse(&text).ok()
 }
@@ -363,6 +398,46 @@ mod tests {
                 .name(),
             "LegacyScheme"
         );
+    }
+
+    #[test]
+    fn argon2id_as_the_rehash_target() {
+        let p = Policy {
+            preferred: HashParams::Argon2id { m: 64, t: 2, p: 1 },
+            ..Policy::default()
+        };
+        let h = p.hash(p.preferred, b"hunter2").unwrap();
+        assert!(h.starts_with("$argon2id$v=19$m=64,t=2,p=1$"), "{h}");
+        assert!(!p.verify(&h, b"hunter2").unwrap().needs_rehash);
+        assert_eq!(p.verify(&h, b"hunter3"), Err(VerifyError::Mismatch));
+        assert_eq!(p.dummy_verify(b"hunter2"), VerifyError::Mismatch);
+        let weaker = Policy {
+            preferred: HashParams::Argon2id { m: 128, t: 2, p: 1 },
+            ..Policy::default()
+        };
+        assert!(weaker.verify(&h, b"hunter2").unwrap().needs_rehash);
+        // The old hash is replaced by argon2id.
+        let md5 = "$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/";
+        let (_, new) = p.verify_and_update(md5, b"password").unwrap();
+        assert!(new.unwrap().starts_with("$argon2id$"));
+        assert!(matches!(
+            p.hash(
+                HashParams::Argon2id {
+                    m: 300_000,
+                    t: 1,
+                    p: 1
+                },
+                b"x"
+            ),
+            Err(HashError::Policy(PolicyError::Argon2CostTooHigh {
+                param: "m",
+                ..
+            }))
+        ));
+        assert!(matches!(
+            p.hash(HashParams::Argon2id { m: 8, t: 1, p: 2 }, b"x"),
+            Err(HashError::InvalidParams(_))
+        ));
     }
 
     #[test]

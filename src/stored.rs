@@ -4,11 +4,14 @@ use core::fmt;
 use core::str::FromStr;
 
 use crate::error::{ParseError, ParseErrorKind};
+use crate::scheme::argon2::Argon2Hash;
 use crate::scheme::bcrypt::BcryptHash;
+use crate::scheme::digest::DigestHash;
 use crate::scheme::md5crypt::Md5CryptHash;
+use crate::scheme::passlib_pbkdf2::{PasslibPbkdf2Hash, is_sftpgo_digest};
 use crate::scheme::pbkdf2::Pbkdf2Hash;
 use crate::scheme::shacrypt::ShaCryptHash;
-use crate::scheme::{Family, Scheme, lookup};
+use crate::scheme::{Family, Scheme, lookup_braced, lookup_dollar};
 
 /// A stored password hash, parsed. `Display` gives back the exact string it was parsed from;
 /// `Debug` shows the scheme and parameters but never the salt or digest.
@@ -23,6 +26,12 @@ pub enum StoredHash {
     ShaCrypt(ShaCryptHash),
     /// `$pbkdf2-sha1$`, `$pbkdf2-sha256$`, `$pbkdf2-sha512$`, `$pbkdf2-b64salt-sha256$`.
     Pbkdf2(Pbkdf2Hash),
+    /// passlib's `$pbkdf2$`, `$pbkdf2-sha256$`, `$pbkdf2-sha512$` (adapted base64).
+    PasslibPbkdf2(PasslibPbkdf2Hash),
+    /// `$argon2id$`, `$argon2i$`.
+    Argon2(Argon2Hash),
+    /// `{MD5}`, `{SHA256}`, `{SHA512}` (SFTPGo) and `{SHA}` (htpasswd): unsalted digests.
+    Digest(DigestHash),
 }
 
 impl StoredHash {
@@ -30,6 +39,8 @@ impl StoredHash {
     /// allow is an error, and every accepted string displays back byte for byte.
     ///
     /// Lock and no-login markers (empty, `*…`, `!…`) are [`ParseErrorKind::Disabled`].
+    /// Strings that start with `{` are looked up by their whole `{NAME}` prefix (the unsalted
+    /// digests); all others by the identifier between their first two `$`.
     pub fn parse(stored: &str) -> Result<Self, ParseError> {
         let bytes = stored.as_bytes();
         // Checked before any slicing, so later code may treat every byte as a character.
@@ -38,6 +49,7 @@ impl StoredHash {
         }
         let rest = match bytes {
             [] | [b'!' | b'*', ..] => return Err(ParseError::new(ParseErrorKind::Disabled)),
+            [b'{', ..] => return Self::parse_braced(bytes),
             [b'$', rest @ ..] => rest,
             _ => return Err(ParseError::new(ParseErrorKind::UnknownScheme)),
         };
@@ -45,12 +57,14 @@ impl StoredHash {
             Some(end) => (&rest[..end], &rest[end + 1..]),
             None => (rest, &rest[rest.len()..]),
         };
-        let Some(family) = lookup(id) else {
-            return Err(ParseError::new(if is_other_bcrypt_minor(id) {
-                ParseErrorKind::UnsupportedVariant
-            } else {
-                ParseErrorKind::UnknownScheme
-            }));
+        let Some(family) = lookup_dollar(id) else {
+            return Err(ParseError::new(
+                if is_other_bcrypt_minor(id) || id == b"argon2d" {
+                    ParseErrorKind::UnsupportedVariant
+                } else {
+                    ParseErrorKind::UnknownScheme
+                },
+            ));
         };
         if body.is_empty() && !rest.contains(&b'$') {
             return Err(ParseError::in_scheme(
@@ -63,7 +77,30 @@ impl StoredHash {
             Family::Md5Crypt(v) => Self::Md5Crypt(Md5CryptHash::parse(v, body)?),
             Family::ShaCrypt(v) => Self::ShaCrypt(ShaCryptHash::parse(v, body)?),
             Family::Pbkdf2(v) => Self::Pbkdf2(Pbkdf2Hash::parse(v, body)?),
+            Family::PasslibPbkdf2(v) => Self::PasslibPbkdf2(PasslibPbkdf2Hash::parse(v, body)?),
+            Family::Pbkdf2Shared(sftpgo, passlib) => {
+                let last = body.rsplit(|&c| c == b'$').next().unwrap_or_default();
+                if is_sftpgo_digest(last) {
+                    Self::Pbkdf2(Pbkdf2Hash::parse(sftpgo, body)?)
+                } else {
+                    Self::PasslibPbkdf2(PasslibPbkdf2Hash::parse(passlib, body)?)
+                }
+            }
+            Family::Argon2(v) => Self::Argon2(Argon2Hash::parse(v, body)?),
+            Family::Digest(_) => return Err(ParseError::new(ParseErrorKind::UnknownScheme)),
         })
+    }
+
+    /// `{NAME}` + digest: the prefix up to the first `}` must be a registered one, exactly.
+    fn parse_braced(bytes: &[u8]) -> Result<Self, ParseError> {
+        let family = bytes
+            .iter()
+            .position(|&c| c == b'}')
+            .and_then(|end| Some((lookup_braced(&bytes[..=end])?, &bytes[end + 1..])));
+        match family {
+            Some((Family::Digest(v), body)) => Ok(Self::Digest(DigestHash::parse(v, body)?)),
+            _ => Err(ParseError::new(ParseErrorKind::UnknownScheme)),
+        }
     }
 
     /// The scheme.
@@ -73,6 +110,9 @@ impl StoredHash {
             Self::Md5Crypt(h) => h.variant().scheme(),
             Self::ShaCrypt(h) => h.variant().scheme(),
             Self::Pbkdf2(h) => h.variant().scheme(),
+            Self::PasslibPbkdf2(h) => h.variant().scheme(),
+            Self::Digest(h) => h.variant().scheme(),
+            Self::Argon2(h) => h.variant().scheme(),
         }
     }
 
@@ -84,11 +124,15 @@ impl StoredHash {
             Self::Md5Crypt(h) => h.matches(password),
             Self::ShaCrypt(h) => h.matches(password),
             Self::Pbkdf2(h) => h.matches(password),
+            Self::PasslibPbkdf2(h) => h.matches(password),
+            Self::Digest(h) => h.matches(password),
+            Self::Argon2(h) => h.matches(password),
         }
     }
 }
 
-/// `$2$`, `$2x$`, `$2c$`…: bcrypt minors other than a, b and y.
+/// `$2$`, `$2x$`, `$2c$`…: bcrypt minors other than a, b and y. (`$argon2d$`, the other
+/// unsupported variant, is checked beside it.)
 fn is_other_bcrypt_minor(id: &[u8]) -> bool {
     matches!(id, [b'2'] | [b'2', b'a'..=b'z'])
 }
@@ -108,6 +152,9 @@ impl fmt::Display for StoredHash {
             Self::Md5Crypt(h) => h.fmt(f),
             Self::ShaCrypt(h) => h.fmt(f),
             Self::Pbkdf2(h) => h.fmt(f),
+            Self::PasslibPbkdf2(h) => h.fmt(f),
+            Self::Digest(h) => h.fmt(f),
+            Self::Argon2(h) => h.fmt(f),
         }
     }
 }
@@ -129,7 +176,22 @@ mod tests {
         for s in ["$2x$05$", "$2$05$", "$2c$", "$2z$"] {
             assert_eq!(kind(s), ParseErrorKind::UnsupportedVariant, "{s:?}");
         }
-        for s in ["x", "$", "$$", "$3$", "$2A$", "$PBKDF2-SHA256$", "$md5$"] {
+        for s in [
+            "x",
+            "$",
+            "$$",
+            "$3$",
+            "$2A$",
+            "$PBKDF2-SHA256$",
+            "$md5$",
+            "{md5}",
+            "{MD5",
+            "{SSHA}",
+            "{SHA1}x",
+            "$MD5}",
+            "{}",
+            "{",
+        ] {
             assert_eq!(kind(s), ParseErrorKind::UnknownScheme, "{s:?}");
         }
         assert_eq!(kind("$6\u{e9}$"), ParseErrorKind::NonAscii);
@@ -137,6 +199,9 @@ mod tests {
         assert_eq!(kind("$1$"), ParseErrorKind::MissingField);
         assert_eq!(kind("$apr1"), ParseErrorKind::MissingField);
         assert_eq!(kind("$6"), ParseErrorKind::MissingField);
+        assert_eq!(kind("{MD5}"), ParseErrorKind::InvalidLength);
+        assert_eq!(kind("{SHA}"), ParseErrorKind::InvalidLength);
+        assert_eq!(kind("$MD5$"), ParseErrorKind::UnknownScheme);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Hashes passgate writes must verify in independent implementations: libxcrypt (through
 //! Python's ctypes) and pyca's bcrypt for bcrypt and SHA-crypt, Python's hashlib for SFTPGo's
-//! PBKDF2.
+//! PBKDF2, argon2-cffi for Argon2id.
 #![allow(clippy::unwrap_used)]
 
 use std::io::Write as _;
@@ -49,6 +49,8 @@ fn generated_hashes_verify_in_independent_tools() {
             variant: Pbkdf2Variant::B64SaltSha256,
             iterations: 2048,
         },
+        HashParams::Argon2id { m: 64, t: 2, p: 1 },
+        HashParams::Argon2id { m: 256, t: 1, p: 4 },
     ];
     let policy = Policy::default();
     let mut lines = String::new();

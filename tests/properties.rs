@@ -243,18 +243,67 @@ fn pbkdf2_record() -> impl Strategy<Value = Generated> {
         )
 }
 
+/// `{MD5}`, `{SHA256}`, `{SHA512}` (lower-case hex) and `{SHA}` (canonical padded base64).
+fn digest_record() -> impl Strategy<Value = Generated> {
+    let variant = prop::sample::select(vec![
+        ("{MD5}", Scheme::SftpgoMd5, 16usize),
+        ("{SHA256}", Scheme::SftpgoSha256, 32),
+        ("{SHA512}", Scheme::SftpgoSha512, 64),
+        ("{SHA}", Scheme::HtpasswdSha1, 20),
+    ]);
+    (variant, prop::collection::vec(any::<u8>(), 64)).prop_map(|((prefix, scheme, len), d)| {
+        let d = &d[..len];
+        let body = if scheme == Scheme::HtpasswdSha1 {
+            std_b64(d, 0)
+        } else {
+            d.iter().map(|b| format!("{b:02x}")).collect()
+        };
+        Generated {
+            text: format!("{prefix}{body}"),
+            scheme,
+            cost: None,
+        }
+    })
+}
+
+/// passlib's adapted base64: standard, `.` for `+`, no padding.
+fn ab64(bytes: &[u8]) -> String {
+    std_b64(bytes, 0).trim_end_matches('=').replace('+', ".")
+}
+
+fn passlib_pbkdf2_record() -> impl Strategy<Value = Generated> {
+    let variant = prop::sample::select(vec![
+        ("pbkdf2", Scheme::PasslibPbkdf2Sha1, 20usize),
+        ("pbkdf2-sha256", Scheme::PasslibPbkdf2Sha256, 32),
+        ("pbkdf2-sha512", Scheme::PasslibPbkdf2Sha512, 64),
+    ]);
+    (
+        variant,
+        prop_oneof![1u32..=64, 1u32..=u32::MAX],
+        prop::collection::vec(any::<u8>(), 0..=64),
+        prop::collection::vec(any::<u8>(), 64),
+    )
+        .prop_map(|((id, scheme, len), rounds, salt, checksum)| Generated {
+            text: format!("${id}${rounds}${}${}", ab64(&salt), ab64(&checksum[..len])),
+            scheme,
+            cost: Some(u64::from(rounds)),
+        })
+}
+
 fn any_record() -> impl Strategy<Value = Generated> {
     prop_oneof![
         bcrypt_record(),
         md5crypt_record(),
         shacrypt_record(),
         pbkdf2_record(),
+        digest_record(),
+        passlib_pbkdf2_record(),
     ]
 }
 
 /// The characters of the stored formats, and the separators and markers around them.
 const PARSE_ALPHABET: &str =
-    "$./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz=+,!*:;\\ -";
+    "$./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz=+,!*:;\\ -{}";
 
 /// Strings made of the formats' characters and tokens, to reach the parsers' deeper paths.
 fn formatish_string() -> impl Strategy<Value = String> {
@@ -275,6 +324,12 @@ fn formatish_string() -> impl Strategy<Value = String> {
         "$pbkdf2-sha256$",
         "$pbkdf2-sha512$",
         "$pbkdf2-b64salt-sha256$",
+        "$pbkdf2$",
+        "{MD5}",
+        "{SHA256}",
+        "{SHA512}",
+        "{SHA}",
+        "{SSHA}",
         "04",
         "05",
         "31",
@@ -444,7 +499,12 @@ proptest! {
         let limit = match g.scheme {
             Scheme::Bcrypt => Some(u64::from(policy.max_bcrypt_cost)),
             Scheme::Sha256Crypt | Scheme::Sha512Crypt => Some(u64::from(policy.max_shacrypt_rounds)),
-            Scheme::Md5Crypt | Scheme::Apr1 => None,
+            Scheme::Md5Crypt
+            | Scheme::Apr1
+            | Scheme::SftpgoMd5
+            | Scheme::SftpgoSha256
+            | Scheme::SftpgoSha512
+            | Scheme::HtpasswdSha1 => None,
             _ => Some(policy.max_pbkdf2_work),
         };
         let over = matches!((g.cost, limit), (Some(c), Some(l)) if c > l);

@@ -96,23 +96,41 @@ fn every_scheme_has_a_vector_file_and_files_hold_their_scheme() {
     assert!(malformed >= 50, "malformed.txt: {malformed} records");
 }
 
-/// The registry ids, to re-label hashes with another scheme's id.
-const IDS: [&str; 11] = [
-    "2a",
-    "2b",
-    "2y",
-    "1",
-    "apr1",
-    "5",
-    "6",
-    "pbkdf2-sha1",
-    "pbkdf2-sha256",
-    "pbkdf2-sha512",
-    "pbkdf2-b64salt-sha256",
+/// The registry ids, as the prefixes that carry them, to re-label hashes with another
+/// scheme's id.
+const PREFIXES: [&str; 18] = [
+    "$2a$",
+    "$2b$",
+    "$2y$",
+    "$1$",
+    "$apr1$",
+    "$5$",
+    "$6$",
+    "$pbkdf2-sha1$",
+    "$pbkdf2-sha256$",
+    "$pbkdf2-sha512$",
+    "$pbkdf2-b64salt-sha256$",
+    "$pbkdf2$",
+    "$argon2id$",
+    "$argon2i$",
+    "{MD5}",
+    "{SHA256}",
+    "{SHA512}",
+    "{SHA}",
 ];
 
-fn is_bcrypt_id(id: &str) -> bool {
-    matches!(id, "2a" | "2b" | "2y")
+fn is_bcrypt(prefix: &str) -> bool {
+    matches!(prefix, "$2a$" | "$2b$" | "$2y$")
+}
+
+/// Splits a stored string into its registry prefix and the rest.
+fn split_prefix(stored: &str) -> (&str, &str) {
+    let end = if stored.starts_with('{') {
+        stored.find('}').unwrap() + 1
+    } else {
+        stored[1..].find('$').unwrap() + 2
+    };
+    stored.split_at(end)
 }
 
 #[test]
@@ -121,17 +139,17 @@ fn no_scheme_accepts_another_schemes_vectors() {
     let policy = Policy::default();
     let mut relabelled = 0;
     for v in good(&vectors) {
-        let id = v.stored[1..].split('$').next().unwrap();
-        let body = &v.stored[id.len() + 2..];
-        for other in IDS.iter().filter(|&&o| o != id) {
-            if is_bcrypt_id(id) && is_bcrypt_id(other) {
+        let (prefix, body) = split_prefix(&v.stored);
+        assert!(PREFIXES.contains(&prefix), "{}: {prefix}", v.at());
+        for other in PREFIXES.iter().filter(|&&o| o != prefix) {
+            if is_bcrypt(prefix) && is_bcrypt(other) {
                 continue;
             }
-            let s = format!("${other}${body}");
+            let s = format!("{other}{body}");
             relabelled += 1;
             assert!(
                 policy.verify(&s, &v.password).is_err(),
-                "{}: verifies as ${other}$",
+                "{}: verifies as {other}",
                 v.at()
             );
         }
@@ -197,6 +215,8 @@ fn truncations_and_mutations_never_verify() {
                         StoredHash::Bcrypt(h) => h.cost() > 6,
                         StoredHash::ShaCrypt(h) => h.rounds() > 10_000,
                         StoredHash::Pbkdf2(h) => h.work() > 200_000,
+                        StoredHash::PasslibPbkdf2(h) => h.work() > 200_000,
+                        StoredHash::Argon2(h) => u64::from(h.m()) * u64::from(h.t()) > 1024,
                         _ => false,
                     };
                     if costly {

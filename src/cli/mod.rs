@@ -105,13 +105,16 @@ enum HashScheme {
     Pbkdf2Sha512,
     #[value(name = "pbkdf2-b64salt-sha256")]
     Pbkdf2B64saltSha256,
+    /// Argon2id at m=19456 KiB, t=2, p=1 (OWASP), which SFTPGo reads too.
+    Argon2id,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum PolicyName {
     /// Legacy schemes verify and always need a rehash.
     Default,
-    /// Legacy schemes (md5crypt, apr1, pbkdf2-sha1) are refused.
+    /// Legacy schemes (md5crypt, apr1, pbkdf2-sha1, passlib's pbkdf2 (SHA-1), the unsalted
+    /// digests) are refused.
     Strict,
 }
 
@@ -277,6 +280,25 @@ fn parameters(hash: &StoredHash) -> Vec<(&'static str, Value)> {
             ("digest_bytes", json!(h.digest_len())),
             ("work", json!(h.work())),
         ],
+        StoredHash::PasslibPbkdf2(h) => vec![
+            ("iterations", json!(h.rounds())),
+            ("digest_bytes", json!(h.variant().digest_len())),
+            ("salt_bytes", json!(h.salt_len())),
+            ("work", json!(h.work())),
+        ],
+        StoredHash::Argon2(h) => vec![
+            ("m", json!(h.m())),
+            ("t", json!(h.t())),
+            ("p", json!(h.p())),
+            ("version", json!(19)),
+            ("salt_bytes", json!(h.salt_len())),
+            ("hash_bytes", json!(h.hash_len())),
+        ],
+        StoredHash::Digest(h) => vec![
+            ("prefix", json!(h.variant().prefix())),
+            ("digest_bytes", json!(h.variant().digest_len())),
+            ("salted", json!(false)),
+        ],
         _ => Vec::new(),
     }
 }
@@ -386,6 +408,12 @@ fn hash_params(
                 (None, true) => recommended(Scheme::Sha256Crypt)?,
                 (None, false) => recommended(Scheme::Sha512Crypt)?,
             }
+        }
+        HashScheme::Argon2id => {
+            if cost.is_some() || rounds.is_some() || iterations.is_some() {
+                bail!("argon2id takes no cost flags (it uses m=19456,t=2,p=1)");
+            }
+            recommended(Scheme::Argon2id)?
         }
         HashScheme::Pbkdf2Sha1 => pbkdf2(Pbkdf2Variant::Sha1, Scheme::Pbkdf2Sha1)?,
         HashScheme::Pbkdf2Sha256 => pbkdf2(Pbkdf2Variant::Sha256, Scheme::Pbkdf2Sha256)?,

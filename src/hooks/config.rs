@@ -122,11 +122,17 @@ struct PolicySection {
     max_bcrypt_cost: Option<u32>,
     max_shacrypt_rounds: Option<u32>,
     max_pbkdf2_work: Option<u64>,
+    max_argon2_memory_kib: Option<u32>,
+    max_argon2_time: Option<u32>,
+    max_argon2_lanes: Option<u32>,
     rehash: Option<bool>,
     scheme: Option<String>,
     cost: Option<u32>,
     rounds: Option<u32>,
     iterations: Option<u32>,
+    memory_kib: Option<u32>,
+    time: Option<u32>,
+    lanes: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -238,6 +244,15 @@ fn policy(s: PolicySection) -> Result<(Policy, bool), ConfigError> {
     if let Some(v) = s.max_pbkdf2_work {
         p.max_pbkdf2_work = v;
     }
+    if let Some(v) = s.max_argon2_memory_kib {
+        p.max_argon2_memory_kib = v;
+    }
+    if let Some(v) = s.max_argon2_time {
+        p.max_argon2_time = v;
+    }
+    if let Some(v) = s.max_argon2_lanes {
+        p.max_argon2_lanes = v;
+    }
     let scheme = match &s.scheme {
         Some(name) => Scheme::from_name(name)
             .ok_or_else(|| ConfigError::invalid("policy.scheme", "unknown scheme"))?,
@@ -246,6 +261,17 @@ fn policy(s: PolicySection) -> Result<(Policy, bool), ConfigError> {
     let mut params = HashParams::recommended(scheme)
         .ok_or_else(|| ConfigError::invalid("policy.scheme", "passgate cannot write it"))?;
     let misplaced = |key: &str| ConfigError::invalid(key, format!("does not apply to {scheme}"));
+    if !matches!(params, HashParams::Argon2id { .. }) {
+        for (key, value) in [
+            ("policy.memory_kib", s.memory_kib),
+            ("policy.time", s.time),
+            ("policy.lanes", s.lanes),
+        ] {
+            if value.is_some() {
+                return Err(misplaced(key));
+            }
+        }
+    }
     match &mut params {
         HashParams::Bcrypt { cost } => {
             if s.rounds.is_some() {
@@ -275,6 +301,20 @@ fn policy(s: PolicySection) -> Result<(Policy, bool), ConfigError> {
                 return Err(misplaced("policy.rounds"));
             }
             *iterations = s.iterations.unwrap_or(*iterations);
+        }
+        HashParams::Argon2id { m, t, p: lanes } => {
+            for (key, value) in [
+                ("policy.cost", s.cost),
+                ("policy.rounds", s.rounds),
+                ("policy.iterations", s.iterations),
+            ] {
+                if value.is_some() {
+                    return Err(misplaced(key));
+                }
+            }
+            *m = s.memory_kib.unwrap_or(*m);
+            *t = s.time.unwrap_or(*t);
+            *lanes = s.lanes.unwrap_or(*lanes);
         }
     }
     p.check_params(params)
@@ -395,6 +435,27 @@ timeout = 2
         assert!(format!("{pre:?}").contains("LDAP"));
         assert_eq!(c.sftpgo.check_password_scope, 6);
         assert_eq!(c.directadmin.unwrap().timeout().as_secs(), 2);
+    }
+
+    #[test]
+    fn argon2id_as_the_preferred_scheme() {
+        let c = parse(
+            "[store]\npath = \"u\"\n[policy]\nscheme = \"argon2id\"\nmemory_kib = 65536\ntime = 3\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.policy.preferred,
+            crate::HashParams::Argon2id {
+                m: 65536,
+                t: 3,
+                p: 1
+            }
+        );
+        let err = parse("[store]\npath = \"u\"\n[policy]\nmemory_kib = 65536\n").unwrap_err();
+        assert!(err.to_string().contains("policy.memory_kib"), "{err}");
+        let err = parse("[store]\npath = \"u\"\n[policy]\nscheme = \"argon2id\"\ncost = 5\n")
+            .unwrap_err();
+        assert!(err.to_string().contains("policy.cost"), "{err}");
     }
 
     #[test]

@@ -3,12 +3,14 @@
 //! - Schemes passgate parses and SFTPGo reads are written unchanged, except bcrypt `$2b$` and
 //!   `$2y$`, written as `$2a$` (SFTPGo reads bcrypt only as `$2a$` and would otherwise take
 //!   the hash for a plaintext password).
-//! - `$y$` (yescrypt) and `$argon2id$`, which SFTPGo reads and passgate does not parse yet,
-//!   pass through after a structural check and are reported.
+//! - Schemes passgate parses but SFTPGo cannot check (`{SHA}`, passlib's PBKDF2, argon2i) are
+//!   refused like any unreadable format.
+//! - `$y$` (yescrypt), which SFTPGo reads and passgate does not parse yet, passes through after
+//!   a structural check and is reported.
 //! - Lock markers never become a password; anything else is a [`HashProblem`].
 
 use crate::scheme::bcrypt::BcryptVariant;
-use crate::{ParseErrorKind, StoredHash};
+use crate::{ParseErrorKind, Scheme, StoredHash};
 
 use super::report::{HashProblem, Note};
 
@@ -40,7 +42,15 @@ pub(crate) fn classify(field: &[u8]) -> Credential {
     let Ok(text) = core::str::from_utf8(field) else {
         return Credential::Unusable(HashProblem::Unreadable("a non-ASCII string"));
     };
-    match StoredHash::parse(text) {
+    let parsed = StoredHash::parse(text);
+    let scheme = match &parsed {
+        Ok(h) => Some(h.scheme()),
+        Err(e) => e.scheme(),
+    };
+    if let Some(what) = scheme.and_then(sftpgo_cannot_read) {
+        return Credential::Unusable(HashProblem::Unreadable(what));
+    }
+    match parsed {
         Ok(StoredHash::Bcrypt(h)) if h.variant() != BcryptVariant::A => Credential::Hash {
             stored: h.with_variant(BcryptVariant::A).to_string(),
             note: Some(Note::BcryptRewritten {
@@ -57,6 +67,18 @@ pub(crate) fn classify(field: &[u8]) -> Credential {
             Credential::Unusable(HashProblem::Unreadable("this bcrypt variant"))
         }
         Err(_) => pass_through(text),
+    }
+}
+
+/// What a scheme passgate parses looks like to SFTPGo, when SFTPGo cannot check it.
+fn sftpgo_cannot_read(scheme: Scheme) -> Option<&'static str> {
+    match scheme {
+        Scheme::HtpasswdSha1 => Some("{SHA} (unsalted SHA-1)"),
+        Scheme::PasslibPbkdf2Sha1 | Scheme::PasslibPbkdf2Sha256 | Scheme::PasslibPbkdf2Sha512 => {
+            Some("passlib's pbkdf2 (adapted base64)")
+        }
+        Scheme::Argon2i => Some("argon2i/argon2d"),
+        _ => None,
     }
 }
 
@@ -178,6 +200,20 @@ mod tests {
             "$y$j9T$salt",
             "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$short",
             "$y$$salt$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7",
+        ] {
+            assert!(
+                matches!(
+                    classify(bad.as_bytes()),
+                    Credential::Unusable(HashProblem::MalformedPassThrough(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn argon2id_is_parsed_by_the_core() {
+        for bad in [
             "$argon2id$m=1,t=1,p=1$c2FsdA$aGFzaA",
             "$argon2id$v=19$m=1,t=1$c2FsdA$aGFzaA",
             "$argon2id$v=19$m=1,t=1,p=1$$aGFzaA",
@@ -186,7 +222,7 @@ mod tests {
             assert!(
                 matches!(
                     classify(bad.as_bytes()),
-                    Credential::Unusable(HashProblem::MalformedPassThrough(_))
+                    Credential::Unusable(HashProblem::Malformed(_))
                 ),
                 "{bad}"
             );

@@ -2,18 +2,24 @@
 
 use core::fmt;
 
+pub mod argon2;
 pub mod bcrypt;
 mod blowfish_pi;
 mod compress;
 mod crypt_rounds;
+pub mod digest;
 mod eksblowfish;
 pub mod md5crypt;
+pub mod passlib_pbkdf2;
 pub mod pbkdf2;
 mod pbkdf2_engine;
 pub mod shacrypt;
 
+use self::argon2::Argon2Variant;
 use self::bcrypt::BcryptVariant;
+use self::digest::DigestVariant;
 use self::md5crypt::Md5CryptVariant;
+use self::passlib_pbkdf2::PasslibPbkdf2Variant;
 use self::pbkdf2::Pbkdf2Variant;
 use self::shacrypt::ShaCryptVariant;
 
@@ -39,11 +45,29 @@ pub enum Scheme {
     Pbkdf2Sha512,
     /// SFTPGo's PBKDF2-HMAC-SHA256 with a base64 salt (`$pbkdf2-b64salt-sha256$`).
     Pbkdf2B64SaltSha256,
+    /// SFTPGo's unsalted MD5 in lower-case hex (`{MD5}`), legacy.
+    SftpgoMd5,
+    /// SFTPGo's unsalted SHA-256 in lower-case hex (`{SHA256}`), legacy.
+    SftpgoSha256,
+    /// SFTPGo's unsalted SHA-512 in lower-case hex (`{SHA512}`), legacy.
+    SftpgoSha512,
+    /// Apache htpasswd's unsalted SHA-1 in base64 (`{SHA}`), legacy.
+    HtpasswdSha1,
+    /// passlib's PBKDF2-HMAC-SHA1 (`$pbkdf2$`, adapted base64), legacy.
+    PasslibPbkdf2Sha1,
+    /// passlib's PBKDF2-HMAC-SHA256 (`$pbkdf2-sha256$`, adapted base64).
+    PasslibPbkdf2Sha256,
+    /// passlib's PBKDF2-HMAC-SHA512 (`$pbkdf2-sha512$`, adapted base64).
+    PasslibPbkdf2Sha512,
+    /// Argon2id (`$argon2id$v=19$…`).
+    Argon2id,
+    /// Argon2i (`$argon2i$v=19$…`).
+    Argon2i,
 }
 
 impl Scheme {
     /// Every scheme, in registry order.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 18] = [
         Self::Bcrypt,
         Self::Md5Crypt,
         Self::Apr1,
@@ -53,6 +77,15 @@ impl Scheme {
         Self::Pbkdf2Sha256,
         Self::Pbkdf2Sha512,
         Self::Pbkdf2B64SaltSha256,
+        Self::SftpgoMd5,
+        Self::SftpgoSha256,
+        Self::SftpgoSha512,
+        Self::HtpasswdSha1,
+        Self::PasslibPbkdf2Sha1,
+        Self::PasslibPbkdf2Sha256,
+        Self::PasslibPbkdf2Sha512,
+        Self::Argon2id,
+        Self::Argon2i,
     ];
 
     /// The scheme's name, as used in vector files, on the command line and in JSON.
@@ -67,6 +100,15 @@ impl Scheme {
             Self::Pbkdf2Sha256 => "pbkdf2-sha256",
             Self::Pbkdf2Sha512 => "pbkdf2-sha512",
             Self::Pbkdf2B64SaltSha256 => "pbkdf2-b64salt-sha256",
+            Self::SftpgoMd5 => "sftpgo-md5",
+            Self::SftpgoSha256 => "sftpgo-sha256",
+            Self::SftpgoSha512 => "sftpgo-sha512",
+            Self::HtpasswdSha1 => "htpasswd-sha1",
+            Self::PasslibPbkdf2Sha1 => "passlib-pbkdf2-sha1",
+            Self::PasslibPbkdf2Sha256 => "passlib-pbkdf2-sha256",
+            Self::PasslibPbkdf2Sha512 => "passlib-pbkdf2-sha512",
+            Self::Argon2id => "argon2id",
+            Self::Argon2i => "argon2i",
         }
     }
 
@@ -77,7 +119,17 @@ impl Scheme {
 
     /// Legacy schemes verify, but always need a rehash, and a strict policy refuses them.
     pub const fn is_legacy(self) -> bool {
-        matches!(self, Self::Md5Crypt | Self::Apr1 | Self::Pbkdf2Sha1)
+        matches!(
+            self,
+            Self::Md5Crypt
+                | Self::Apr1
+                | Self::Pbkdf2Sha1
+                | Self::SftpgoMd5
+                | Self::SftpgoSha256
+                | Self::SftpgoSha512
+                | Self::HtpasswdSha1
+                | Self::PasslibPbkdf2Sha1
+        )
     }
 }
 
@@ -94,32 +146,92 @@ pub(crate) enum Family {
     Md5Crypt(Md5CryptVariant),
     ShaCrypt(ShaCryptVariant),
     Pbkdf2(Pbkdf2Variant),
+    PasslibPbkdf2(PasslibPbkdf2Variant),
+    /// An identifier SFTPGo and passlib share; the digest field decides (see
+    /// [`passlib_pbkdf2`]'s docs).
+    Pbkdf2Shared(Pbkdf2Variant, PasslibPbkdf2Variant),
+    Digest(DigestVariant),
+    Argon2(Argon2Variant),
 }
 
-/// The registry: the exact identifier between the first two `$` → family. Identifiers are
-/// compared byte for byte; nothing is matched by prefix or case-folded.
-pub(crate) const REGISTRY: &[(&str, Family)] = &[
-    ("2a", Family::Bcrypt(BcryptVariant::A)),
-    ("2b", Family::Bcrypt(BcryptVariant::B)),
-    ("2y", Family::Bcrypt(BcryptVariant::Y)),
-    ("1", Family::Md5Crypt(Md5CryptVariant::Md5)),
-    ("apr1", Family::Md5Crypt(Md5CryptVariant::Apr1)),
-    ("5", Family::ShaCrypt(ShaCryptVariant::Sha256)),
-    ("6", Family::ShaCrypt(ShaCryptVariant::Sha512)),
-    ("pbkdf2-sha1", Family::Pbkdf2(Pbkdf2Variant::Sha1)),
-    ("pbkdf2-sha256", Family::Pbkdf2(Pbkdf2Variant::Sha256)),
-    ("pbkdf2-sha512", Family::Pbkdf2(Pbkdf2Variant::Sha512)),
+/// How a stored string names its scheme: `$id$…`, or a `{NAME}…` prefix for the unsalted
+/// digests, which have no `$id$`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Id {
+    /// The text between the first two `$`.
+    Dollar(&'static str),
+    /// The prefix up to and including the first `}`, braces included.
+    Braced(&'static str),
+}
+
+/// The registry: the exact identifier (between the first two `$`, or a whole `{NAME}`
+/// prefix) → family. Identifiers are compared byte for byte; nothing is matched by prefix or
+/// case-folded.
+pub(crate) const REGISTRY: &[(Id, Family)] = &[
+    (Id::Dollar("2a"), Family::Bcrypt(BcryptVariant::A)),
+    (Id::Dollar("2b"), Family::Bcrypt(BcryptVariant::B)),
+    (Id::Dollar("2y"), Family::Bcrypt(BcryptVariant::Y)),
+    (Id::Dollar("1"), Family::Md5Crypt(Md5CryptVariant::Md5)),
+    (Id::Dollar("apr1"), Family::Md5Crypt(Md5CryptVariant::Apr1)),
+    (Id::Dollar("5"), Family::ShaCrypt(ShaCryptVariant::Sha256)),
+    (Id::Dollar("6"), Family::ShaCrypt(ShaCryptVariant::Sha512)),
     (
-        "pbkdf2-b64salt-sha256",
+        Id::Dollar("pbkdf2-sha1"),
+        Family::Pbkdf2(Pbkdf2Variant::Sha1),
+    ),
+    (
+        Id::Dollar("pbkdf2-sha256"),
+        Family::Pbkdf2Shared(Pbkdf2Variant::Sha256, PasslibPbkdf2Variant::Sha256),
+    ),
+    (
+        Id::Dollar("pbkdf2-sha512"),
+        Family::Pbkdf2Shared(Pbkdf2Variant::Sha512, PasslibPbkdf2Variant::Sha512),
+    ),
+    (
+        Id::Dollar("pbkdf2"),
+        Family::PasslibPbkdf2(PasslibPbkdf2Variant::Sha1),
+    ),
+    (
+        Id::Dollar("pbkdf2-b64salt-sha256"),
         Family::Pbkdf2(Pbkdf2Variant::B64SaltSha256),
+    ),
+    (
+        Id::Dollar("argon2id"),
+        Family::Argon2(Argon2Variant::Argon2id),
+    ),
+    (
+        Id::Dollar("argon2i"),
+        Family::Argon2(Argon2Variant::Argon2i),
+    ),
+    (Id::Braced("{MD5}"), Family::Digest(DigestVariant::Md5Hex)),
+    (
+        Id::Braced("{SHA256}"),
+        Family::Digest(DigestVariant::Sha256Hex),
+    ),
+    (
+        Id::Braced("{SHA512}"),
+        Family::Digest(DigestVariant::Sha512Hex),
+    ),
+    (
+        Id::Braced("{SHA}"),
+        Family::Digest(DigestVariant::Sha1Base64),
     ),
 ];
 
-pub(crate) fn lookup(id: &[u8]) -> Option<Family> {
-    REGISTRY
-        .iter()
-        .find(|(name, _)| name.as_bytes() == id)
-        .map(|&(_, family)| family)
+/// The family named by the text between the first two `$`.
+pub(crate) fn lookup_dollar(id: &[u8]) -> Option<Family> {
+    REGISTRY.iter().find_map(|&(name, family)| match name {
+        Id::Dollar(name) if name.as_bytes() == id => Some(family),
+        _ => None,
+    })
+}
+
+/// The family named by a `{NAME}` prefix, braces included.
+pub(crate) fn lookup_braced(prefix: &[u8]) -> Option<Family> {
+    REGISTRY.iter().find_map(|&(name, family)| match name {
+        Id::Braced(name) if name.as_bytes() == prefix => Some(family),
+        _ => None,
+    })
 }
 
 impl Family {
@@ -128,7 +240,20 @@ impl Family {
             Self::Bcrypt(_) => Scheme::Bcrypt,
             Self::Md5Crypt(v) => v.scheme(),
             Self::ShaCrypt(v) => v.scheme(),
-            Self::Pbkdf2(v) => v.scheme(),
+            // For errors found before the digest field decides: the SFTPGo reading.
+            Self::Pbkdf2(v) | Self::Pbkdf2Shared(v, _) => v.scheme(),
+            Self::PasslibPbkdf2(v) => v.scheme(),
+            Self::Digest(v) => v.scheme(),
+            Self::Argon2(v) => v.scheme(),
+        }
+    }
+
+    /// Every scheme the identifier can select.
+    #[cfg(test)]
+    fn schemes(self) -> Vec<Scheme> {
+        match self {
+            Self::Pbkdf2Shared(a, b) => vec![a.scheme(), b.scheme()],
+            other => vec![other.scheme()],
         }
     }
 }
@@ -176,7 +301,7 @@ mod tests {
         }
         for scheme in Scheme::ALL {
             assert!(
-                REGISTRY.iter().any(|(_, f)| f.scheme() == scheme),
+                REGISTRY.iter().any(|(_, f)| f.schemes().contains(&scheme)),
                 "{scheme}"
             );
             assert_eq!(Scheme::from_name(scheme.name()), Some(scheme));
@@ -185,10 +310,16 @@ mod tests {
 
     #[test]
     fn lookup_is_exact() {
-        assert!(lookup(b"2b").is_some());
-        assert!(lookup(b"2B").is_none());
-        assert!(lookup(b"2").is_none());
-        assert!(lookup(b"pbkdf2-sha256x").is_none());
-        assert!(lookup(b"PBKDF2-SHA256").is_none());
+        assert!(lookup_dollar(b"2b").is_some());
+        assert!(lookup_dollar(b"2B").is_none());
+        assert!(lookup_dollar(b"2").is_none());
+        assert!(lookup_dollar(b"pbkdf2-sha256x").is_none());
+        assert!(lookup_dollar(b"PBKDF2-SHA256").is_none());
+        assert!(lookup_dollar(b"{MD5}").is_none());
+        assert!(lookup_braced(b"{MD5}").is_some());
+        assert!(lookup_braced(b"{md5}").is_none());
+        assert!(lookup_braced(b"{SHA1}").is_none());
+        assert!(lookup_braced(b"{SSHA}").is_none());
+        assert!(lookup_braced(b"MD5").is_none());
     }
 }

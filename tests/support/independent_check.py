@@ -5,7 +5,7 @@ Reads lines `HEXPASSWORD HASH` on stdin and prints `ok` or `bad` for each:
 SHA-crypt through libxcrypt's crypt_r (ctypes, so 8-bit passwords reach it as raw bytes);
 `$2a$` through pyca's `bcrypt` (OpenBSD's algorithm, which Go's crypto/bcrypt and so SFTPGo
 share) and, unless the password triggers crypt_blowfish's `$2a$` countermeasure, libxcrypt
-too; SFTPGo's PBKDF2 formats through hashlib.pbkdf2_hmac.
+too; SFTPGo's PBKDF2 formats through hashlib.pbkdf2_hmac; Argon2id through argon2-cffi.
 """
 import bcrypt
 import base64
@@ -40,7 +40,13 @@ def sftpgo_pbkdf2(password: bytes, stored: str) -> bool:
 for line in sys.stdin:
     hexpw, stored = line.split()
     password = bytes.fromhex(hexpw)
-    if stored.startswith("$pbkdf2"):
+    if stored.startswith("$argon2id$"):
+        import argon2.low_level as a2
+        try:
+            ok = a2.verify_secret(stored.encode(), password, a2.Type.ID)
+        except Exception:
+            ok = False
+    elif stored.startswith("$pbkdf2"):
         ok = sftpgo_pbkdf2(password, stored)
     elif stored.startswith("$2a$"):
         # bcrypt reads 72 bytes; pyca refuses longer input rather than cut it.

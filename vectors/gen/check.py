@@ -41,7 +41,9 @@ from common import (XCrypt, VECDIR, SCHEMES, ERROR_KINDS, MAX_PASSWORD,  # noqa:
 
 warnings.filterwarnings("ignore")
 from passlib.hash import (md5_crypt, apr_md5_crypt, sha256_crypt,  # noqa: E402
-                          sha512_crypt, bcrypt as passlib_bcrypt)
+                          sha512_crypt, bcrypt as passlib_bcrypt,
+                          hex_md5, hex_sha256, hex_sha512, ldap_sha1,
+                          pbkdf2_sha1, pbkdf2_sha256, pbkdf2_sha512)
 import bcrypt as pybcrypt                                          # noqa: E402
 
 for _h in (md5_crypt, sha256_crypt, sha512_crypt, passlib_bcrypt):
@@ -265,6 +267,143 @@ VERIFIERS = {
 for _s in ("pbkdf2-sha1", "pbkdf2-sha256", "pbkdf2-sha512", "pbkdf2-b64salt-sha256"):
     VERIFIERS[_s] = [("hashlib", v_hashlib), ("openssl-kdf", v_openssl_kdf), ("ref-pbkdf2", v_ref_pbkdf2)]
 
+DIGEST_PREFIX = {b"{MD5}": "md5", b"{SHA256}": "sha256", b"{SHA512}": "sha512"}
+
+
+def parse_hex_digest(stored):
+    prefix = stored[:stored.index(b"}") + 1]
+    h, hexd = DIGEST_PREFIX[prefix], stored[len(prefix):].decode()
+    assert re.fullmatch(r"[0-9a-f]+", hexd) and len(hexd) == 2 * hashlib.new(h).digest_size, stored
+    return h, hexd
+
+
+def v_hashlib_hex(pw, stored):
+    h, hexd = parse_hex_digest(stored)
+    return hashlib.new(h, pw).hexdigest() == hexd
+
+
+def v_passlib_hex(pw, stored):
+    h, hexd = parse_hex_digest(stored)
+    return {"md5": hex_md5, "sha256": hex_sha256, "sha512": hex_sha512}[h].verify(pw, hexd)
+
+
+def v_openssl_dgst_hex(pw, stored):
+    h, hexd = parse_hex_digest(stored)
+    r = subprocess.run(["openssl", "dgst", "-" + h, "-binary"], input=pw, capture_output=True, check=True)
+    return r.stdout.hex() == hexd
+
+
+def parse_sha_b64(stored):
+    assert stored.startswith(b"{SHA}") and len(stored) == 33, stored
+    d = base64.b64decode(stored[5:], validate=True)
+    assert base64.b64encode(d) == stored[5:], "non-canonical"
+    return d
+
+
+def v_hashlib_sha(pw, stored):
+    return hashlib.sha1(pw).digest() == parse_sha_b64(stored)
+
+
+def v_passlib_ldap_sha1(pw, stored):
+    parse_sha_b64(stored)
+    return ldap_sha1.verify(pw, stored.decode())
+
+
+def v_openssl_dgst_sha(pw, stored):
+    d = parse_sha_b64(stored)
+    r = subprocess.run(["openssl", "dgst", "-sha1", "-binary"], input=pw, capture_output=True, check=True)
+    return r.stdout == d
+
+
+for _s in ("sftpgo-md5", "sftpgo-sha256", "sftpgo-sha512"):
+    VERIFIERS[_s] = [("hashlib", v_hashlib_hex), ("passlib-hex", v_passlib_hex),
+                     ("openssl-dgst", v_openssl_dgst_hex)]
+VERIFIERS["htpasswd-sha1"] = [("hashlib", v_hashlib_sha), ("passlib-ldap_sha1", v_passlib_ldap_sha1),
+                              ("openssl-dgst", v_openssl_dgst_sha)]
+
+PASSLIB_IDS = {"pbkdf2": "sha1", "pbkdf2-sha256": "sha256", "pbkdf2-sha512": "sha512"}
+
+
+def ab64_decode_strict(text: str) -> bytes:
+    assert re.fullmatch(r"[A-Za-z0-9./]*", text) and len(text) % 4 != 1, text
+    b = base64.b64decode(text.replace(".", "+") + "=" * (-len(text) % 4), validate=True)
+    assert base64.b64encode(b).decode().rstrip("=").replace("+", ".") == text, "non-canonical " + text
+    return b
+
+
+def parse_passlib_pbkdf2(stored):
+    f = stored.decode().split("$")
+    assert len(f) == 5 and f[0] == "" and f[1] in PASSLIB_IDS, stored
+    assert re.fullmatch(r"[1-9][0-9]*", f[2]), stored
+    h = PASSLIB_IDS[f[1]]
+    ck = ab64_decode_strict(f[4])
+    assert len(ck) == hashlib.new(h).digest_size, stored
+    return h, int(f[2]), ab64_decode_strict(f[3]), ck
+
+
+def v_passlib_pbkdf2(pw, stored):
+    h, _, _, _ = parse_passlib_pbkdf2(stored)
+    return {"sha1": pbkdf2_sha1, "sha256": pbkdf2_sha256, "sha512": pbkdf2_sha512}[h].verify(pw, stored.decode())
+
+
+def v_hashlib_passlib(pw, stored):
+    h, it, salt, ck = parse_passlib_pbkdf2(stored)
+    return hashlib.pbkdf2_hmac(h, pw, salt, it, len(ck)) == ck
+
+
+def v_openssl_kdf_passlib(pw, stored):
+    h, it, salt, ck = parse_passlib_pbkdf2(stored)
+    if not salt:
+        return None          # openssl kdf refuses an empty hexsalt
+    r = subprocess.run(["openssl", "kdf", "-keylen", str(len(ck)), "-kdfopt", "digest:" + h.upper(),
+                        "-kdfopt", "hexpass:" + pw.hex(), "-kdfopt", "hexsalt:" + salt.hex(),
+                        "-kdfopt", "iter:%d" % it, "PBKDF2"], capture_output=True, check=True)
+    return bytes.fromhex(r.stdout.decode().strip().replace(":", "")) == ck
+
+
+def v_ref_pbkdf2_passlib(pw, stored):
+    h, it, salt, ck = parse_passlib_pbkdf2(stored)
+    if it > 200000:
+        return None
+    return ref_pbkdf2(h, pw, salt, it, len(ck)) == ck
+
+
+for _s in ("passlib-pbkdf2-sha1", "passlib-pbkdf2-sha256", "passlib-pbkdf2-sha512"):
+    VERIFIERS[_s] = [("passlib-pbkdf2", v_passlib_pbkdf2), ("hashlib", v_hashlib_passlib),
+                     ("openssl-kdf", v_openssl_kdf_passlib), ("ref-pbkdf2", v_ref_pbkdf2_passlib)]
+
+import argon2.low_level as a2ll  # noqa: E402
+
+
+def parse_argon2(stored):
+    m = re.fullmatch(rb"\$(argon2id|argon2i)\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)", stored)
+    assert m, stored
+    dec = lambda s: base64.b64decode(s + b"=" * (-len(s) % 4), validate=True)  # noqa: E731
+    return (m.group(1).decode(), int(m.group(2)), int(m.group(3)), int(m.group(4)),
+            dec(m.group(5)), dec(m.group(6)))
+
+
+def v_argon2_cffi(pw, stored):
+    variant = parse_argon2(stored)[0]
+    typ = {"argon2id": a2ll.Type.ID, "argon2i": a2ll.Type.I}[variant]
+    try:
+        return a2ll.verify_secret(stored, pw, typ)
+    except Exception:             # VerifyMismatchError
+        return False
+
+
+def v_argon2_cli(pw, stored):
+    variant, m, t, p, salt, h = parse_argon2(stored)
+    if not 0 < len(pw) < 128 or b"\x00" in salt:
+        return None
+    r = subprocess.run(["argon2", salt, "-" + variant[6:], "-t", str(t), "-k", str(m), "-p", str(p),
+                        "-l", str(len(h)), "-e"], input=pw, capture_output=True, check=True)
+    return r.stdout.strip() == stored
+
+
+for _s in ("argon2id", "argon2i"):
+    VERIFIERS[_s] = [("argon2-cffi", v_argon2_cffi), ("argon2-cli", v_argon2_cli)]
+
 # which verifier families count as "the same implementation" as a Source
 SAME_FAMILY = {
     "libxcrypt": ["libxcrypt", "mkpasswd"],
@@ -274,6 +413,8 @@ SAME_FAMILY = {
     "passlib-sha512_crypt": ["passlib"],
     "openssl-apr1": ["openssl passwd"], "openssl-kdf": ["openssl kdf"],
     "hashlib": ["hashlib"],
+    "passlib-hex": ["passlib"], "passlib-ldap_sha1": ["passlib"],
+    "openssl-dgst": ["openssl dgst"], "argon2-cffi": ["argon2-cffi"], "argon2-cli": ["argon2 CLI"], "passlib-pbkdf2": ["passlib"],
 }
 
 
@@ -367,7 +508,10 @@ def check_malformed(path, recs):
                 m = re.match(rb"\$[56]\$rounds=(\d+)\$", st)
                 assert m and 10000000 < int(m.group(1)) <= 999999999
             if kind == "WorkTooHigh":
-                h, it, salt, dk = parse_pbkdf2(st)
+                if r["Scheme"].startswith("passlib-"):
+                    h, it, salt, dk = parse_passlib_pbkdf2(st)
+                else:
+                    h, it, salt, dk = parse_pbkdf2(st)
                 hl = hashlib.new(h).digest_size
                 assert it < 2 ** 32 and it * -(-len(dk) // hl) > 10000000 and 16 <= len(dk) <= 256
         except (AssertionError, ValueError, KeyError) as e:

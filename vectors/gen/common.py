@@ -18,6 +18,9 @@ VECDIR = os.path.dirname(HERE)
 SCHEMES = [
     "bcrypt", "md5crypt", "apr1", "sha256crypt", "sha512crypt",
     "pbkdf2-sha1", "pbkdf2-sha256", "pbkdf2-sha512", "pbkdf2-b64salt-sha256",
+    "sftpgo-md5", "sftpgo-sha256", "sftpgo-sha512", "htpasswd-sha1",
+    "passlib-pbkdf2-sha1", "passlib-pbkdf2-sha256", "passlib-pbkdf2-sha512",
+    "argon2id", "argon2i",
 ]
 
 ERROR_KINDS = [
@@ -28,7 +31,7 @@ ERROR_KINDS = [
     "RoundsOutOfRange", "IterationsOutOfRange", "DigestTooShort",
     "DigestTooLong", "InvalidBase64",
     # policy kinds
-    "CostTooHigh", "RoundsTooHigh", "WorkTooHigh", "EmptyPassword",
+    "CostTooHigh", "RoundsTooHigh", "WorkTooHigh", "Argon2CostTooHigh", "EmptyPassword",
     "PasswordTooLong", "NulInPassword",
 ]
 

@@ -34,7 +34,8 @@ from common import (XCrypt, MAX_PASSWORD, write_file, dpkg_version,  # noqa: E40
 warnings.filterwarnings("ignore")
 import passlib                                              # noqa: E402
 from passlib.hash import (md5_crypt, apr_md5_crypt, sha256_crypt,   # noqa: E402
-                          sha512_crypt, bcrypt as passlib_bcrypt)
+                          sha512_crypt, bcrypt as passlib_bcrypt,
+                          pbkdf2_sha1, pbkdf2_sha256, pbkdf2_sha512)
 import bcrypt as pybcrypt                                   # noqa: E402
 
 for _h in (md5_crypt, sha256_crypt, sha512_crypt, passlib_bcrypt):
@@ -81,6 +82,14 @@ SRC = {
     "pl-sha512": "passlib %s sha512_crypt builtin backend (Python %s)" % (PLV, PYV),
     "hashlib": "hashlib.pbkdf2_hmac (Python %s, %s)" % (PYV, python_openssl_version()),
     "sftpgo": "SFTPGo documentation",
+    "hl-hex": "hashlib.%%s hexdigest (Python %s, %s)" % (PYV, python_openssl_version()),
+    "hl-b64": "hashlib.sha1 + base64.b64encode (Python %s, %s)" % (PYV, python_openssl_version()),
+    "ossl-dgst": "openssl dgst -%%s (%s)" % OV,
+    "pl-pbkdf2": "passlib %s pbkdf2_%%s (Python %s)" % (PLV, PYV),
+    "a2-cli": "argon2 CLI (Debian argon2 %s)" % (dpkg_version("argon2") or "unknown"),
+    "a2-cffi": "argon2-cffi %s low_level.hash_secret (Python %s)" % (
+        __import__("importlib.metadata").metadata.version("argon2-cffi"), PYV),
+    "ht-s": "htpasswd -s (apache2-utils %s, apr-util %s)" % (HV, AV),
 }
 
 # --------------------------------------------------------------------------
@@ -533,6 +542,9 @@ def pbkdf2_salt(n):
     return rand_bytes(n, SALT_CHARS).decode()
 
 
+SFTPGO_LOOKALIKES = {}
+
+
 def gen_pbkdf2(h):
     out = []
     scheme = "pbkdf2-" + h
@@ -575,6 +587,8 @@ def gen_pbkdf2(h):
         pair(out, SRC["sftpgo"], scheme, b"password", doc,
              "documented example (docs/account.md), 150000 iterations; recomputed with hashlib",
              wrong=b"Password")
+    if h in ("sha256", "sha512"):
+        out += SFTPGO_LOOKALIKES.get(h, [])
     write_file(scheme + ".txt", header("%s ($pbkdf2-%s$ITER$SALT$B64DIGEST, SFTPGo)" % (scheme, h), [
         "SALT is used as raw bytes; DIGEST is padded standard base64 of",
         "PBKDF2-HMAC-%s(password, salt, ITER, dkLen)." % h.upper()]), out)
@@ -614,6 +628,409 @@ def gen_b64salt():
     write_file(scheme + ".txt", header(scheme + " ($pbkdf2-b64salt-sha256$ITER$B64SALT$B64DIGEST)", [
         "B64SALT is padded standard base64 of the raw salt bytes; DIGEST as for pbkdf2-sha256."]), out)
     return out
+
+
+# --------------------------------------------------------------------------
+# unsalted digests: SFTPGo {MD5} {SHA256} {SHA512} (lower-case hex), htpasswd {SHA}
+# --------------------------------------------------------------------------
+
+DIGEST_PREFIX = {"md5": "{MD5}", "sha256": "{SHA256}", "sha512": "{SHA512}"}
+DIGEST_PWS = SHORT + [CONTROL + NEWLINE, L255, L1000, L1024]
+
+
+def openssl_dgst(h: str, pw: bytes) -> bytes:
+    out = run(["openssl", "dgst", "-" + h, "-binary"], pw)
+    assert len(out) == hashlib.new(h).digest_size
+    return out
+
+
+def gen_sftpgo_digest(h):
+    out = []
+    scheme = "sftpgo-" + h
+    for pw in DIGEST_PWS:
+        stored = (DIGEST_PREFIX[h] + hashlib.new(h, pw).hexdigest()).encode()
+        pair(out, SRC["hl-hex"] % h, scheme, pw, stored)
+    for pw in [b"password", BIT8 + CJK, LEADTRAIL, L500]:
+        stored = (DIGEST_PREFIX[h] + openssl_dgst(h, pw).hex()).encode()
+        pair(out, SRC["ossl-dgst"] % h, scheme, pw, stored, "digest from the openssl CLI")
+    write_file(scheme + ".txt", header("%s (%sHEX, SFTPGo)" % (scheme, DIGEST_PREFIX[h]), [
+        "HEX is the lower-case hex of the unsalted %s of the password." % h.upper(),
+        "Legacy: always needs a rehash."]), out)
+    return out
+
+
+def gen_htpasswd_sha1():
+    out = []
+    scheme = "htpasswd-sha1"
+    for pw in [b"password", b"x", SPACES, LEADTRAIL, PUNCT, PUNCT2, BIT8, E_ACUTE, CJK, EMOJI, L255]:
+        pair(out, SRC["ht-s"], scheme, pw, htpasswd(["-s"], pw), "htpasswd picks no salt: SHA-1 is unsalted")
+    for pw in [b"0", LATIN1, UMLAUT, b"secret", CONTROL + NEWLINE, L1000, L1024]:
+        stored = ("{SHA}" + base64.b64encode(hashlib.sha1(pw).digest()).decode()).encode()
+        pair(out, SRC["hl-b64"], scheme, pw, stored)
+    write_file(scheme + ".txt", header("htpasswd-sha1 ({SHA}B64, Apache htpasswd -s)", [
+        "B64 is padded standard base64 of the unsalted SHA-1 of the password (28 chars).",
+        "Legacy: always needs a rehash."]), out)
+    return out
+
+
+def malformed_passlib(bad, PW):
+    """Malformed records for passlib's pbkdf2 forms (bases are hashes of "password")."""
+    RNG.seed(0x2A2A1)   # independent of how much the records before drew (htpasswd-dependent)
+    base = {h: passlib_pbkdf2(h, PW, 1000, RNG.randbytes(16)).decode() for h in ("sha1", "sha256", "sha512")}
+    for h, st in base.items():
+        scheme = "passlib-pbkdf2-" + h
+        src = SRC["pl-pbkdf2"] % h
+        f = st.split("$")          # ['', id, rounds, salt, checksum]
+
+        def edit(i, v):
+            g = list(f)
+            g[i] = v
+            return "$".join(g)
+        bad(src, scheme, st, "EmptyPassword", "good hash of \"password\", empty password", pw=b"", mutated=False)
+        bad(src, scheme, edit(2, "01000"), "NonCanonicalNumber", "rounds with a leading zero (passlib refuses it too)")
+        bad(src, scheme, edit(2, "0"), "IterationsOutOfRange", "rounds 0")
+        bad(src, scheme, edit(3, f[3] + "$x"), "TrailingData", "an extra field")
+        bad(src, scheme, edit(4, f[4][:-1]), "InvalidLength",
+            "checksum one char short (%d)" % (len(f[4]) - 1))
+        bad(src, scheme, edit(4, f[4][:5] + "-" + f[4][6:]), "InvalidCharacter", "url-safe '-' in the checksum")
+        last = STD64.index(f[4][-1].replace(".", "+"))
+        unused = {20: 2, 32: 2, 64: 4}[HLEN[h]]   # unused low bits of the last character
+        assert last % (1 << unused) == 0
+        nc = STD64[last + 1].replace("+", ".")
+        bad(src, scheme, edit(4, f[4][:-1] + nc), "NonCanonical",
+            "non-zero unused bits in the checksum's last char (passlib would decode it leniently)")
+        bad(src, scheme, edit(3, f[3][:-1] + STD64[STD64.index(f[3][-1].replace(".", "+")) + 1].replace("+", ".")),
+            "NonCanonical", "non-zero unused bits in the salt's last char")
+        bad(src, scheme, edit(3, f[3][:1]), "InvalidBase64", "1-char salt (no whole byte)")
+        bad(src, scheme, edit(3, f[3] + "=="), "InvalidCharacter", "salt with '=' padding")
+        bad(src, scheme, edit(2, "10000001"), "WorkTooHigh", "10000001 rounds edited in")
+    s1, s256, s512 = base["sha1"], base["sha256"], base["sha512"]
+    S1, S256 = SRC["pl-pbkdf2"] % "sha1", SRC["pl-pbkdf2"] % "sha256"
+    bad(S256, "passlib-pbkdf2-sha256", "$".join(s256.split("$")[:3] + ["a+b" + s256.split("$")[3][3:]] + s256.split("$")[4:]),
+        "InvalidCharacter", "'+' in the salt: passlib's salt is ab64 ('.' for '+')")
+    bad(S256, "passlib-pbkdf2-sha256", "$".join(s256.split("$")[:3] + [ab64(b"x" * 1025)] + s256.split("$")[4:]),
+        "InvalidLength", "1025-byte salt (passlib's maximum is 1024)")
+    bad(S256, "passlib-pbkdf2-sha1", "$pbkdf2$" + s256.split("$", 2)[2], "InvalidLength",
+        "a sha256 checksum (43 chars) under $pbkdf2$ (27)")
+    bad(S1, "passlib-pbkdf2-sha256", "$pbkdf2-sha256$" + s1.split("$", 2)[2], "InvalidLength",
+        "a sha1 checksum (27 chars) under $pbkdf2-sha256$ (43)")
+    bad(S256, "passlib-pbkdf2-sha512", "$pbkdf2-sha512$" + s256.split("$", 2)[2], "InvalidLength",
+        "a sha256 checksum (43 chars) under $pbkdf2-sha512$ (86)")
+    bad(S1, "passlib-pbkdf2-sha1", s1.rsplit("$", 1)[0], "MissingField", "no checksum field")
+    bad(S1, "unknown", s1.replace("$pbkdf2$", "$PBKDF2$"), "UnknownScheme", "upper-case id")
+    ck = s1.rsplit("$", 1)[1]
+    bad(S1, "pbkdf2-sha1", s1.replace("$pbkdf2$", "$pbkdf2-sha1$"),
+        "InvalidCharacter" if "." in ck else "InvalidBase64",
+        "passlib's sha1 hash under SFTPGo's $pbkdf2-sha1$ id (27-char unpadded digest)")
+    bad(S256, "passlib-pbkdf2-sha256", s256[:25] + "\u00e9" + s256[26:], "NonAscii", "U+00E9 in the salt")
+
+
+def ab64(b: bytes) -> str:
+    return base64.b64encode(b).decode().rstrip("=").replace("+", ".")
+
+
+def malformed_digests(bad, PW):
+    """Malformed records for the {NAME} digests (bases are hashes of "password")."""
+    HH = SRC["hl-hex"]
+    md5h = "{MD5}" + hashlib.md5(PW).hexdigest()
+    s256 = "{SHA256}" + hashlib.sha256(PW).hexdigest()
+    s512 = "{SHA512}" + hashlib.sha512(PW).hexdigest()
+    sha = htpasswd(["-s"], PW).decode()
+    HS = SRC["ht-s"]
+    bad(HH % "md5", "sftpgo-md5", md5h.upper(), "InvalidCharacter",
+        "upper-case hex: SFTPGo compares with Go's lower-case %x, so it never verifies there")
+    bad(HH % "md5", "sftpgo-md5", md5h[:-1], "InvalidLength", "31 hex digits")
+    bad(HH % "md5", "sftpgo-md5", md5h + "0", "InvalidLength", "33 hex digits")
+    bad(HH % "md5", "sftpgo-md5", md5h + " ", "InvalidLength", "trailing space")
+    bad(HH % "md5", "sftpgo-md5", "{MD5}", "InvalidLength", "empty digest")
+    bad(HH % "md5", "sftpgo-md5", md5h[:10] + "g" + md5h[11:], "InvalidCharacter", "'g' in the hex")
+    bad(HH % "md5", "sftpgo-md5", "{MD5}" + base64.b64encode(hashlib.md5(PW).digest()).decode(),
+        "InvalidLength", "LDAP-style base64 MD5 under SFTPGo's hex prefix")
+    bad(HH % "md5", "unknown", "{md5}" + md5h[5:], "UnknownScheme", "lower-case prefix")
+    bad(HH % "md5", "unknown", "{MD5" + md5h[5:], "UnknownScheme", "no closing brace")
+    bad(HH % "md5", "unknown", md5h[5:], "UnknownScheme", "bare hex without prefix")
+    bad(HH % "sha256", "sftpgo-sha256", s256[:8] + s256[8:].upper(), "InvalidCharacter", "upper-case hex")
+    bad(HH % "sha256", "sftpgo-sha256", s256[:20] + "E" + s256[21:], "InvalidCharacter",
+        "one upper-case hex digit")
+    bad(HH % "sha256", "sftpgo-sha256", "{SHA256}0x" + s256[8:-2], "InvalidCharacter", "0x prefix")
+    bad(HH % "sha512", "sftpgo-sha256", "{SHA256}" + s512[8:], "InvalidLength",
+        "a SHA-512 hex digest under {SHA256}")
+    bad(HH % "sha256", "unknown", "{SHA-256}" + s256[8:], "UnknownScheme", "{SHA-256} is not a prefix")
+    bad(HH % "sha256", "unknown", "{sha256}" + s256[8:], "UnknownScheme", "lower-case prefix")
+    bad(HH % "sha512", "sftpgo-sha512", s512[:-1], "InvalidLength", "127 hex digits")
+    bad(HH % "sha512", "sftpgo-sha512", s512 + "$", "InvalidLength", "trailing $")
+    bad(HH % "sha512", "sftpgo-sha512", s512[:40] + "A" + s512[41:], "InvalidCharacter",
+        "one upper-case hex digit")
+    bad(HH % "sha256", "sftpgo-sha512", "{SHA512}" + s256[8:], "InvalidLength",
+        "a SHA-256 hex digest under {SHA512}")
+    # {SHA}: 27 base64 characters + '='; the last data character carries 2 unused bits
+    last = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".index(sha[-2])
+    assert last % 4 == 0
+    nc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[last + 1]
+    bad(HS, "htpasswd-sha1", sha[:-2] + nc + "=", "NonCanonical",
+        "non-zero unused bits in the last base64 character (Apache compares re-encoded strings)")
+    bad(HS, "htpasswd-sha1", sha[:-1], "InvalidLength", "padding removed (27 chars)")
+    bad(HS, "htpasswd-sha1", sha + "=", "InvalidLength", "extra '=' (29 chars)")
+    bad(HS, "htpasswd-sha1", sha[:-1] + "A", "InvalidBase64", "28 chars, no padding: 21 bytes would decode")
+    bad(HS, "htpasswd-sha1", sha[:10] + "=" + sha[11:], "InvalidBase64", "'=' inside the base64")
+    i = next(j for j in range(5, len(sha)) if sha[j] in "+/")  if any(c in "+/" for c in sha[5:]) else 8
+    bad(HS, "htpasswd-sha1", sha[:i] + "-" + sha[i + 1:], "InvalidCharacter", "url-safe '-' in the base64")
+    bad(HS, "htpasswd-sha1", "{SHA}" + hashlib.sha1(PW).hexdigest(), "InvalidLength",
+        "hex SHA-1 under {SHA}")
+    bad(HS, "htpasswd-sha1", "{SHA}", "InvalidLength", "empty digest")
+    bad(HS, "unknown", "{SSHA}" + sha[5:], "UnknownScheme", "{SSHA} (salted, LDAP) is not verified")
+    bad(HS, "unknown", "{SHA1}" + sha[5:], "UnknownScheme", "{SHA1} is not a prefix")
+    bad(HS, "unknown", "{sha}" + sha[5:], "UnknownScheme", "lower-case prefix")
+    bad(HS, "unknown", " " + sha, "UnknownScheme", "leading space")
+    bad(HS, "htpasswd-sha1", sha[:12] + "\u00e9" + sha[13:], "NonAscii",
+        "U+00E9 in the base64")
+    for scheme, h in [("sftpgo-md5", md5h), ("sftpgo-sha256", s256), ("sftpgo-sha512", s512),
+                      ("htpasswd-sha1", sha)]:
+        src = HS if scheme == "htpasswd-sha1" else HH % scheme[7:]
+        bad(src, scheme, h, "EmptyPassword", "good hash of \"password\", empty password", pw=b"",
+            mutated=False)
+    for scheme, h in [("sftpgo-md5", md5h), ("htpasswd-sha1", sha)]:
+        src = HS if scheme == "htpasswd-sha1" else HH % scheme[7:]
+        bad(src, scheme, h, "NulInPassword", "good hash of \"password\", NUL inside the password",
+            pw=b"pass\x00word", mutated=False)
+        bad(src, scheme, h, "PasswordTooLong", "good hash of \"password\", 1025-byte password",
+            pw=b"password" + long_pw(1017), mutated=False)
+
+
+# --------------------------------------------------------------------------
+# passlib pbkdf2: $pbkdf2$ / $pbkdf2-sha256$ / $pbkdf2-sha512$ ROUNDS$AB64SALT$AB64CHECKSUM
+# --------------------------------------------------------------------------
+
+PASSLIB_PBKDF2 = {"sha1": pbkdf2_sha1, "sha256": pbkdf2_sha256, "sha512": pbkdf2_sha512}
+PASSLIB_ID = {"sha1": "pbkdf2", "sha256": "pbkdf2-sha256", "sha512": "pbkdf2-sha512"}
+
+
+def passlib_pbkdf2(h, pw, rounds=None, salt=None):
+    kw = {}
+    if rounds is not None:
+        kw["rounds"] = rounds
+    if salt is not None:
+        kw["salt"] = salt
+    handler = PASSLIB_PBKDF2[h].using(**kw) if kw else PASSLIB_PBKDF2[h]
+    return handler.hash(pw).encode()
+
+
+def ab64_salt():
+    """22 characters that are both canonical ab64 of 16 random bytes (passlib's salt) and
+    free of '+' and '.' (so also a plain SFTPGo raw salt)."""
+    while True:
+        t = base64.b64encode(RNG.randbytes(16)).decode().rstrip("=")
+        if "+" not in t:
+            return t
+
+
+def last_field(stored: bytes) -> bytes:
+    return stored.rsplit(b"$", 1)[1]
+
+
+def gen_passlib_pbkdf2(h):
+    out = []
+    scheme = "passlib-pbkdf2-" + h
+    src = SRC["pl-pbkdf2"] % h
+    cases = [  # (rounds, salt bytes or None (passlib's own 16 random bytes), password, comment)
+        (1, RNG.randbytes(16), b"x", "1 round"),
+        (2, RNG.randbytes(1), b"password", "1-byte salt (2 ab64 chars)"),
+        (10, RNG.randbytes(2), PUNCT, "2-byte salt (3 ab64 chars)"),
+        (100, RNG.randbytes(3), SPACES, "3-byte salt (4 ab64 chars)"),
+        (1000, b"", BIT8, "empty salt (passlib writes it when asked)"),
+        (1000, b"\xfb\xef\xbe" * 4, E_ACUTE, "salt of 0xfb 0xef 0xbe: ab64 '.' characters"),
+        (1234, RNG.randbytes(64), CJK, "64-byte salt"),
+        (500, RNG.randbytes(1024), EMOJI, "1024-byte salt (passlib's maximum)"),
+        (2000, RNG.randbytes(12), LEADTRAIL, None),
+        (1000, RNG.randbytes(16), L1000, "1000-byte password"),
+        (500, RNG.randbytes(16), L1024, "1024-byte password (maximum)"),
+        (1000, RNG.randbytes(16), CONTROL + NEWLINE, "control bytes, newline"),
+        (None, RNG.randbytes(16), b"password", "passlib's default rounds, 16-byte salt"),
+    ]
+    for rounds, salt, pw, c in cases:
+        stored = passlib_pbkdf2(h, pw, rounds, salt)
+        cc = ("%s rounds" % (rounds or "default")) + ("; " + c if c else "")
+        pair(out, src, scheme, pw, stored, cc)
+    # The passlib strings that look most like SFTPGo's: a checksum without '.', so it is plain
+    # unpadded standard base64 (its length, 27/43/86, is never a multiple of 4).
+    found = 0
+    for i in range(1000):
+        salt = RNG.randbytes(16)
+        pw = b"look-alike %d" % i
+        stored = passlib_pbkdf2(h, pw, 1000, salt)
+        if b"." not in last_field(stored) and b"." not in stored.split(b"$")[3]:
+            pair(out, src, scheme, pw, stored,
+                 "closest to SFTPGo's form: no '.' in salt or checksum; %d-char checksum, not a multiple of 4"
+                 % len(last_field(stored)))
+            found += 1
+            if found == 2:
+                break
+    assert found == 2
+    if h in ("sha256", "sha512"):
+        # SFTPGo's form with the digest's '=' padding stripped: the same bytes read as passlib's
+        # form, where the salt field is ab64-decoded instead of used raw, so it is another hash
+        # and the password does not verify.
+        dl = HLEN[h]
+        for i in range(1000):
+            salt = ab64_salt()
+            dk = hashlib.pbkdf2_hmac(h, b"password", salt.encode(), 1000, dl)
+            d = b64(dk)
+            if "+" not in d:
+                break
+        stripped = ("$pbkdf2-%s$1000$%s$%s" % (h, salt, d.rstrip("="))).encode()
+        out.append(rec("mutation of " + SRC["hashlib"], scheme, b"password", stripped, verify="Err",
+                       comment="SFTPGo's $pbkdf2-%s$ hash of \"password\" with the '=' padding stripped: "
+                               "read as passlib's form (salt field ab64-decoded), another hash" % h))
+    write_file(scheme + ".txt", header("%s ($%s$ROUNDS$AB64SALT$AB64CHECKSUM, passlib)" % (scheme, PASSLIB_ID[h]), [
+        "AB64 is passlib's adapted base64: standard alphabet, '.' for '+', no padding.",
+        "The checksum is one block of PBKDF2-HMAC-%s(password, salt, ROUNDS)." % h.upper(),
+        "Told apart from SFTPGo's $pbkdf2-<hash>$ by the last field: SFTPGo's is padded",
+        "(length a multiple of 4, may hold '+' and '='), passlib's never is."]), out)
+    return out
+
+
+def sftpgo_lookalikes(h):
+    """SFTPGo hashes that look most like passlib's: salt in the ab64 alphabet (22 chars, like
+    passlib's 16-byte salt) and a digest without '+'.  The padding alone tells them apart."""
+    out = []
+    for i in range(2000):
+        salt = ab64_salt()
+        pw = b"look-alike %d" % i
+        dk = hashlib.pbkdf2_hmac(h, pw, salt.encode(), 1000, HLEN[h])
+        if "+" not in b64(dk):
+            pair(out, SRC["hashlib"], "pbkdf2-" + h, pw, pbkdf2_stored(h, salt, 1000, dk),
+                 "closest to passlib's form: ab64-alphabet salt, no '+' in the digest; only the "
+                 "'=' padding (length %d, a multiple of 4) marks it as SFTPGo's" % len(b64(dk)))
+            if len(out) == 4:
+                break
+    # passlib's form with '=' padding added: read as SFTPGo's (salt used raw), another hash.
+    while True:
+        stored = passlib_pbkdf2(h, b"password", 1000, RNG.randbytes(16))
+        ck = last_field(stored)
+        if b"." not in ck:
+            break
+    if True:
+        padded = stored + b"=" * (-len(ck) % 4)
+        out.append(rec("mutation of " + SRC["pl-pbkdf2"] % h, "pbkdf2-" + h, b"password", padded, verify="Err",
+                       comment="passlib's hash of \"password\" with '=' padding added: read as SFTPGo's "
+                               "form (salt used raw), another hash"))
+    return out
+
+
+# --------------------------------------------------------------------------
+# argon2id / argon2i PHC strings
+# --------------------------------------------------------------------------
+
+import argon2.low_level as a2ll  # noqa: E402
+
+
+def argon2_cli(variant, pw: bytes, salt: bytes, t, m, p, length=32, version=None) -> bytes:
+    # The CLI reads the password from stdin (raw bytes, < 128) and the salt from argv.
+    assert 0 < len(pw) < 128 and b"\x00" not in salt and len(salt) >= 8
+    args = ["argon2", salt, "-" + {"argon2id": "id", "argon2i": "i", "argon2d": "d"}[variant],
+            "-t", str(t), "-k", str(m), "-p", str(p), "-l", str(length), "-e"]
+    if version:
+        args += ["-v", version]
+    return run(args, pw).strip()
+
+
+def argon2_cffi(variant, pw: bytes, salt: bytes, t, m, p, length=32) -> bytes:
+    typ = {"argon2id": a2ll.Type.ID, "argon2i": a2ll.Type.I}[variant]
+    return a2ll.hash_secret(pw, salt, time_cost=t, memory_cost=m, parallelism=p, hash_len=length, type=typ)
+
+
+def salt_no_nul(n):
+    return bytes(b or 1 for b in RNG.randbytes(n))
+
+
+def gen_argon2(variant):
+    out = []
+    cli, cffi = SRC["a2-cli"], SRC["a2-cffi"]
+    cases = [  # (t, m KiB, p, length, salt, password, comment)
+        (1, 8, 1, 32, b"saltsalt", b"password", "m=8 (minimum for 1 lane), 8-byte salt"),
+        (2, 64, 1, 32, rand_bytes(12, PRINTABLE[1:]), b"x", None),
+        (3, 256, 2, 32, rand_bytes(16, PRINTABLE[1:]), SPACES, "2 lanes"),
+        (1, 32, 4, 16, rand_bytes(16, PRINTABLE[1:]), PUNCT, "4 lanes, 16-byte hash (minimum)"),
+        (2, 128, 1, 64, rand_bytes(16, PRINTABLE[1:]), CJK, "64-byte hash (maximum)"),
+        (1, 16, 2, 24, salt_no_nul(64), BIT8, "64-byte binary salt (maximum)"),
+        (2, 4096, 1, 32, b"somesalt", b"password", "the CLI's default memory (4 MiB)"),
+        (1, 100, 1, 32, salt_no_nul(16), CONTROL + NEWLINE, "m=100 (not a power of 2)"),
+        (4, 24, 3, 32, salt_no_nul(16), EMOJI, "3 lanes, m=24 (8 per lane)"),
+    ]
+    for t, m, p, length, salt, pw, c in cases:
+        stored = argon2_cli(variant, pw, salt, t, m, p, length)
+        cc = "m=%d,t=%d,p=%d, %d-byte salt, %d-byte hash" % (m, t, p, len(salt), length) + ("; " + c if c else "")
+        pair(out, cli, variant, pw, stored, cc)
+    cases = [
+        (1, 8, 1, 32, salt_no_nul(16), b"password", "argon2-cffi's 16-byte salt"),
+        (2, 512, 1, 32, salt_no_nul(16), E_ACUTE, None),
+        (1, 64, 8, 32, salt_no_nul(16), UMLAUT, "8 lanes"),
+        # The CLI, the second verifier, reads at most 127 bytes of password.
+        (1, 32, 1, 32, salt_no_nul(16), long_pw(127, PRINT_AND_8BIT), "127-byte password (the CLI's longest)"),
+        (1, 32, 1, 32, salt_no_nul(8), long_pw(100), "100-byte password, 8-byte salt"),
+        (3, 65536, 4, 32, salt_no_nul(16), b"correct horse", "RFC 9106 second recommendation: 64 MiB, t=3, p=4"),
+    ]
+    for t, m, p, length, salt, pw, c in cases:
+        stored = argon2_cffi(variant, pw, salt, t, m, p, length)
+        cc = "m=%d,t=%d,p=%d, %d-byte salt, %d-byte hash" % (m, t, p, len(salt), length) + ("; " + c if c else "")
+        pair(out, cffi, variant, pw, stored, cc)
+    write_file(variant + ".txt", header("%s ($%s$v=19$m=M,t=T,p=P$B64SALT$B64HASH, PHC string)" % (variant, variant), [
+        "B64 is unpadded standard base64. Both tools write v=19 (Argon2 1.3)."]), out)
+    return out
+
+
+def malformed_argon2(bad, PW):
+    cli = SRC["a2-cli"]
+    base = argon2_cli("argon2id", PW, b"saltsalt1234", 2, 64, 1).decode()
+    bi = argon2_cli("argon2i", PW, b"saltsalt1234", 2, 64, 1).decode()
+    bad(cli, "argon2id", base, "EmptyPassword", "good hash of \"password\", empty password", pw=b"", mutated=False)
+    bad(cli, "argon2i", bi, "EmptyPassword", "good hash of \"password\", empty password", pw=b"", mutated=False)
+    bad(cli, "argon2id", argon2_cli("argon2id", PW, b"saltsalt1234", 2, 64, 1, version="10"),
+        "UnsupportedVariant", "genuine v=16 (argon2 -v 10): only v=19 is accepted", mutated=False)
+    bad(cli, "unknown", argon2_cli("argon2d", PW, b"saltsalt1234", 2, 64, 1), "UnsupportedVariant",
+        "genuine $argon2d$ (argon2 -d): not verified", mutated=False)
+    bad(cli, "argon2id", argon2_cli("argon2id", PW, b"saltsalt1234", 2, 64, 1, length=4), "DigestTooShort",
+        "genuine 4-byte hash (argon2 -l 4): libargon2's minimum, below our 16", mutated=False)
+    bad(cli, "argon2id", argon2_cli("argon2id", PW, b"saltsalt1234", 2, 64, 1, length=65), "DigestTooLong",
+        "genuine 65-byte hash (argon2 -l 65)", mutated=False)
+    f = base.split("$")  # ['', 'argon2id', 'v=19', 'm=64,t=2,p=1', salt, hash]
+
+    def ed(i, v):
+        g = list(f)
+        g[i] = v
+        return "$".join(g)
+    bad(cli, "argon2id", "$".join(f[:2] + f[3:]), "MissingField", "no v= field (the pre-1.3 form)")
+    bad(cli, "argon2id", ed(2, "v=019"), "NonCanonicalNumber", "v=019")
+    bad(cli, "argon2id", ed(3, "t=2,m=64,p=1"), "MissingField", "parameters out of order")
+    bad(cli, "argon2id", ed(3, "m=64,t=2"), "MissingField", "no p")
+    bad(cli, "argon2id", ed(3, "m=064,t=2,p=1"), "NonCanonicalNumber", "m with a leading zero")
+    bad(cli, "argon2id", ed(3, "m=64,t=+2,p=1"), "NonCanonicalNumber", "t with a sign")
+    bad(cli, "argon2id", ed(3, "m=64,t=0,p=1"), "CostOutOfRange", "t=0")
+    bad(cli, "argon2id", ed(3, "m=64,t=2,p=0"), "CostOutOfRange", "p=0")
+    bad(cli, "argon2id", ed(3, "m=64,t=2,p=9"), "CostOutOfRange", "m=64 below 8 KiB x 9 lanes")
+    bad(cli, "argon2id", ed(3, "m=64,t=2,p=16777216"), "CostOutOfRange", "p=2^24")
+    bad(cli, "argon2id", ed(3, "m=4294967296,t=2,p=1"), "CostOutOfRange", "m=2^32")
+    bad(cli, "argon2id", ed(3, "m=64,t=2,p=1,keyid=AAAA"), "TrailingData", "PHC keyid= field")
+    bad(cli, "argon2id", ed(3, "m=64,t=2,p=1,data=AAAA"), "TrailingData", "PHC data= field")
+    bad(cli, "argon2id", ed(4, f[4] + "="), "InvalidCharacter", "salt with '=' padding")
+    bad(cli, "argon2id", ed(5, f[5] + "="), "InvalidCharacter", "hash with '=' padding")
+    bad(cli, "argon2id", ed(5, f[5][:4] + "-" + f[5][5:]), "InvalidCharacter", "url-safe '-' in the hash")
+    bad(cli, "argon2id", ed(5, f[5][:4] + "." + f[5][5:]), "InvalidCharacter", "crypt '.' in the hash")
+    bad(cli, "argon2id", ed(4, base64.b64encode(b"saltsal").decode().rstrip("=")), "InvalidLength", "7-byte salt (libargon2's minimum is 8)")
+    bad(cli, "argon2id", ed(4, base64.b64encode(b"s" * 65).decode().rstrip("=")), "InvalidLength", "65-byte salt")
+    bad(cli, "argon2id", ed(5, f[5][:-1]), "InvalidBase64" if len(f[5][:-1]) % 4 == 1 else "NonCanonical",
+        "hash one char short")
+    last = STD64.index(f[5][-1])
+    assert last % 4 == 0           # 32 bytes in 43 chars: 2 unused bits
+    bad(cli, "argon2id", ed(5, f[5][:-1] + STD64[last + 1]), "NonCanonical", "non-zero unused bits in the hash")
+    bad(cli, "argon2id", ed(5, ""), "DigestTooShort", "empty hash")
+    bad(cli, "argon2id", base + "$", "TrailingData", "trailing $")
+    bad(cli, "unknown", base.replace("$argon2id$", "$Argon2id$"), "UnknownScheme", "capitalised id")
+    bad(cli, "unknown", base.replace("$argon2id$", "$argon2$"), "UnknownScheme", "$argon2$")
+    bad(cli, "argon2id", ed(3, "m=262145,t=2,p=1"), "Argon2CostTooHigh", "m=262145 KiB (limit 256 MiB)")
+    bad(cli, "argon2id", ed(3, "m=64,t=11,p=1"), "Argon2CostTooHigh", "t=11 (limit 10)")
+    bad(cli, "argon2id", ed(3, "m=256,t=2,p=17"), "Argon2CostTooHigh", "p=17 (limit 16)")
+    bad(cli, "argon2id", ed(3, "m=4294967295,t=4294967295,p=1"), "Argon2CostTooHigh", "u32 maxima")
 
 
 # --------------------------------------------------------------------------
@@ -712,7 +1129,8 @@ def gen_malformed():
     bad(OA, "unknown", ap.replace("$apr1$", "$APR1$"), "UnknownScheme", "upper-case id")
     bad(HL, "unknown", p256.replace("$pbkdf2-sha256$", "$pbkdf2-md5$"), "UnknownScheme", "unknown pbkdf2 hash")
     bad(HL, "unknown", p256.replace("$pbkdf2-sha256$", "$pbkdf2-sha384$"), "UnknownScheme", "unsupported pbkdf2 hash")
-    bad(HL, "unknown", p1.replace("$pbkdf2-sha1$", "$pbkdf2$"), "UnknownScheme", "passlib-style $pbkdf2$ id")
+    bad(HL, "passlib-pbkdf2-sha1", p1.replace("$pbkdf2-sha1$", "$pbkdf2$"), "InvalidLength",
+        "SFTPGo's sha1 hash under passlib's $pbkdf2$ id: a 28-char padded digest, passlib's is 27")
     bad(HL, "unknown", bs.replace("$pbkdf2-b64salt-sha256$", "$pbkdf2-b64salt-sha512$"), "UnknownScheme",
         "b64salt variant with sha512 (not supported)")
     for prefix, count, name in [(b"$y$", 0, "yescrypt"), (b"$gy$", 0, "gost-yescrypt"),
@@ -889,12 +1307,23 @@ def gen_malformed():
         "DigestTooLong", "genuine 300-byte PBKDF2 output", mutated=False)
 
     # ---------------- InvalidBase64 ----------------
-    bad(HL, "pbkdf2-sha256", p256.rstrip("="), "InvalidBase64", "padding removed")
-    bad(HL, "pbkdf2-sha512", p512.rstrip("="), "InvalidBase64", "padding removed (==)")
+    # Padding removed from a digest without '+' gives a well-formed passlib string (another
+    # hash: see passlib-pbkdf2-*.txt); from a digest with '+' it stays SFTPGo's, and is bad.
+    p256p = pb("sha256", 1000, "abcdefghijkm")
+    p512p = pb("sha512", 1000, "abcdefghijkm")
+    assert "+" in p256p.rsplit("$", 1)[1] and "+" in p512p.rsplit("$", 1)[1]
+    bad(HL, "pbkdf2-sha256", p256p.rstrip("="), "InvalidBase64",
+        "padding removed; the '+' in the digest keeps it SFTPGo's form")
+    bad(HL, "pbkdf2-sha512", p512p.rstrip("="), "InvalidBase64",
+        "padding removed (==); the '+' in the digest keeps it SFTPGo's form")
+    bad(HL, "passlib-pbkdf2-sha256", p256.rstrip("=")[:-1], "InvalidLength",
+        "SFTPGo digest without padding or '+', one char cut (42): read as passlib's form, "
+        "whose checksum is 43 chars")
     bad(HL, "pbkdf2-sha1", p1 + "=", "InvalidBase64", "extra '='")
     bad(HL, "pbkdf2-sha512", p512_256[:-5] + "=" + p512_256[-4:], "InvalidBase64", "'=' in the middle")
     p48 = pb("sha256", 1000, "abcdefghijkl", 48)
-    bad(HL, "pbkdf2-sha256", p48[:-1], "InvalidBase64", "bad length (63 chars, no padding)")
+    bad(HL, "passlib-pbkdf2-sha256", p48[:-1], "InvalidLength",
+        "63 chars, no padding, no '+': read as passlib's form, whose checksum is 43 chars")
     dg = purl.rsplit("$", 1)[1]
     head = purl.rsplit("$", 1)[0] + "$"
     bad(HL, "pbkdf2-sha256", head + dg.replace("+", "-", 1), "InvalidCharacter", "url-safe '-' instead of '+'")
@@ -962,6 +1391,10 @@ def gen_malformed():
         pw=b"password\x00", mutated=False)
     bad(X, "md5crypt", m1, "NulInPassword", "password is a single NUL", pw=b"\x00", mutated=False)
 
+    malformed_digests(bad, PW)
+    malformed_passlib(bad, PW)
+    malformed_argon2(bad, PW)
+
     write_file("malformed.txt", [
         "passgate test vectors: malformed / refused hashes",
         "Generated by vectors/gen/generate.py.  Each Stored is a good hash from an",
@@ -978,10 +1411,30 @@ def main():
     gen_apr1()
     gen_shacrypt(256)
     gen_shacrypt(512)
+    rng_before = {}
     for h in ("sha1", "sha256", "sha512"):
+        rng_before[h] = (RNG.getstate(), _variant[0])
         gen_pbkdf2(h)
     gen_b64salt()
     gen_malformed()
+    # Reseeded: the records above draw a varying amount (some depend on htpasswd's own salts),
+    # and the files below must not change from run to run.
+    RNG.seed(0x2A2A2)
+    for h in ("md5", "sha256", "sha512"):
+        gen_sftpgo_digest(h)
+    gen_htpasswd_sha1()
+    for h in ("sha1", "sha256", "sha512"):
+        gen_passlib_pbkdf2(h)
+    # The SFTPGo look-alikes of passlib's form go into the SFTPGo files, which are rewritten
+    # here with them (the RNG state of everything before stays the same).
+    for h in ("sha256", "sha512"):
+        SFTPGO_LOOKALIKES[h] = sftpgo_lookalikes(h)
+    gen_argon2("argon2id")
+    gen_argon2("argon2i")
+    for h in ("sha256", "sha512"):
+        RNG.setstate(rng_before[h][0])
+        _variant[0] = rng_before[h][1]
+        gen_pbkdf2(h)
     print("vector files written to", os.path.relpath(os.path.join(os.path.dirname(__file__), "..")))
     import check
     sys.exit(check.main())
