@@ -2,28 +2,18 @@
 //! hash material in what it prints about a refused hash.
 #![allow(clippy::unwrap_used)]
 
-use std::io::Write as _;
-use std::process::{Command, Output, Stdio};
+#[path = "common/bin.rs"]
+mod bin;
 
+use std::process::Output;
+
+use bin::passgate;
 use serde_json::Value;
 
 const SFTPGO_PBKDF2: &str =
     "$pbkdf2-sha256$150000$E86a9YMX3zC7$R5J62hsSq+pYw00hLLPKBbcGXmq7fj5+/M0IFoYtZbo=";
 /// `openssl passwd -1 -salt saltsalt password`.
 const MD5CRYPT: &str = "$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/";
-
-fn passgate(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_passgate"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A command refused before it reads its input closes the pipe early: not an error here.
-    let _ = child.stdin.take().unwrap().write_all(stdin);
-    child.wait_with_output().unwrap()
-}
 
 fn code(out: &Output) -> i32 {
     out.status.code().unwrap()

@@ -4,13 +4,16 @@
 //! SFTPGo's `convertusers` except where we fixed its bugs. Plus hostile inputs.
 #![allow(clippy::unwrap_used)]
 
+#[path = "common/bin.rs"]
+mod bin;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write as _;
 use std::net::IpAddr;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 
+use bin::passgate;
 use serde_json::{Value, json};
 
 fn fixtures() -> PathBuf {
@@ -29,18 +32,6 @@ fn scratch(name: &str) -> PathBuf {
     ));
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn passgate(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_passgate"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let _ = child.stdin.take().unwrap().write_all(stdin);
-    child.wait_with_output().unwrap()
 }
 
 /// Fields of SFTPGo's OpenAPI `User` schema that the importer may write (openapi/openapi.yaml,

@@ -3,37 +3,22 @@
 //! failure.
 #![allow(clippy::unwrap_used)]
 
+#[path = "common/bin.rs"]
+mod bin;
 #[path = "support/hook_util.rs"]
 mod util;
 
 use std::fs;
-use std::io::Write as _;
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output};
 
+use bin::{passgate, spawn};
 use passgate::{HashParams, Policy};
 use serde_json::{Value, json};
 use util::{scratch, script};
 
 /// `openssl passwd -1 -salt saltsalt password`.
 const MD5CRYPT: &str = "$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/";
-
-fn spawn(args: &[&str], stdin: &[u8]) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_passgate"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Refused before reading its input, the command closes the pipe early: not an error.
-    let _ = child.stdin.take().unwrap().write_all(stdin);
-    child
-}
-
-fn passgate(args: &[&str], stdin: &[u8]) -> Output {
-    spawn(args, stdin).wait_with_output().unwrap()
-}
 
 fn code(out: &Output) -> i32 {
     out.status.code().unwrap()

@@ -1,0 +1,24 @@
+//! Runs the `passgate` binary as a user would, for the tests that need the binary.
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
+
+use std::io::Write as _;
+use std::process::{Child, Command, Output, Stdio};
+
+/// Starts `passgate ARGS` with `stdin` written to its standard input.
+pub fn spawn(args: &[&str], stdin: &[u8]) -> Child {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_passgate"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A command refused before it reads its input closes the pipe early: not an error here.
+    let _ = child.stdin.take().unwrap().write_all(stdin);
+    child
+}
+
+/// Runs `passgate ARGS` to completion.
+pub fn passgate(args: &[&str], stdin: &[u8]) -> Output {
+    spawn(args, stdin).wait_with_output().unwrap()
+}
