@@ -209,10 +209,9 @@ impl core::fmt::Display for LenientBase64 {
     }
 }
 
-/// passlib's "adapted base64" (`ab64`): the standard alphabet with `.` in place of `+`, and no
-/// padding. Decoding is strict: the unused low bits of the last character must be zero.
-/// (passlib itself decodes leniently, but never writes such a string.)
-const AB64: GeneralPurpose = GeneralPurpose::new(
+/// Standard base64 without padding, strict: the unused low bits of the last character must be
+/// zero. PHC strings (Argon2) use it as is; passlib's "adapted base64" with `.` for `+`.
+const STD_NO_PAD: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::STANDARD,
     GeneralPurposeConfig::new()
         .with_encode_padding(false)
@@ -220,7 +219,35 @@ const AB64: GeneralPurpose = GeneralPurpose::new(
         .with_decode_allow_trailing_bits(false),
 );
 
-/// Decodes passlib's adapted base64 into `out`, returning the decoded length. Characters
+fn std_no_pad_error(e: base64::DecodeError) -> ParseErrorKind {
+    match e {
+        base64::DecodeError::InvalidLastSymbol { .. } => ParseErrorKind::NonCanonical,
+        _ => ParseErrorKind::InvalidBase64,
+    }
+}
+
+/// Decodes unpadded standard base64 (PHC strings). Characters outside `A-Za-z0-9+/` are
+/// [`ParseErrorKind::InvalidCharacter`]; non-zero unused bits are
+/// [`ParseErrorKind::NonCanonical`]; a bad length is [`ParseErrorKind::InvalidBase64`].
+pub(crate) fn std_no_pad_decode(text: &[u8]) -> Result<Vec<u8>, ParseErrorKind> {
+    if !text
+        .iter()
+        .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/'))
+    {
+        return Err(ParseErrorKind::InvalidCharacter);
+    }
+    STD_NO_PAD.decode(text).map_err(std_no_pad_error)
+}
+
+/// Encodes bytes in unpadded standard base64, the inverse of [`std_no_pad_decode`].
+pub(crate) fn std_no_pad_encode(bytes: &[u8]) -> String {
+    STD_NO_PAD.encode(bytes)
+}
+
+/// Decodes passlib's "adapted base64" (`ab64`: the standard alphabet with `.` in place of `+`,
+/// no padding) into `out`, returning the decoded length. Strict: the unused low bits of the
+/// last character must be zero (passlib decodes leniently, but never writes such a string).
+/// Characters
 /// outside `A-Za-z0-9./` are [`ParseErrorKind::InvalidCharacter`]; a length of 1 mod 4 is
 /// [`ParseErrorKind::InvalidBase64`]; non-zero unused bits are [`ParseErrorKind::NonCanonical`];
 /// more bytes than `out` holds is [`ParseErrorKind::InvalidLength`].
@@ -241,17 +268,18 @@ pub(crate) fn ab64_decode(text: &[u8], out: &mut [u8]) -> Result<usize, ParseErr
         .iter()
         .map(|&c| if c == b'.' { b'+' } else { c })
         .collect();
-    AB64.decode_slice(&standard, out).map_err(|e| match e {
-        base64::DecodeSliceError::DecodeError(base64::DecodeError::InvalidLastSymbol {
-            ..
-        }) => ParseErrorKind::NonCanonical,
-        _ => ParseErrorKind::InvalidBase64,
-    })
+    STD_NO_PAD
+        .decode_slice(&standard, out)
+        .map_err(|e| match e {
+            base64::DecodeSliceError::DecodeError(e) => std_no_pad_error(e),
+            base64::DecodeSliceError::OutputSliceTooSmall => ParseErrorKind::InvalidLength,
+        })
 }
 
 /// Encodes bytes in passlib's adapted base64, the inverse of [`ab64_decode`].
 pub(crate) fn ab64_encode(bytes: &[u8], out: &mut impl core::fmt::Write) -> core::fmt::Result {
-    AB64.encode(bytes)
+    STD_NO_PAD
+        .encode(bytes)
         .chars()
         .try_for_each(|c| out.write_char(if c == '+' { '.' } else { c }))
 }
@@ -296,6 +324,45 @@ pub(crate) fn parse_decimal(text: &[u8]) -> Result<u32, NumberError> {
 /// Bytes a crypt-family salt may hold: printable ASCII except `$ : ; * ! \` and space.
 pub(crate) const fn is_crypt_salt_byte(c: u8) -> bool {
     c.is_ascii_graphic() && !matches!(c, b'$' | b':' | b';' | b'*' | b'!' | b'\\')
+}
+
+/// A crypt-family salt (md5crypt, SHA-crypt) of at most `N` bytes, stored inline.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct CryptSalt<const N: usize> {
+    bytes: [u8; N],
+    len: u8,
+}
+
+impl<const N: usize> CryptSalt<N> {
+    /// Checks a salt field: at most `N` characters ([`ParseErrorKind::InvalidLength`]), each a
+    /// crypt salt byte ([`ParseErrorKind::InvalidCharacter`]).
+    pub(crate) fn parse(field: &[u8]) -> Result<Self, ParseErrorKind> {
+        if field.len() > N {
+            return Err(ParseErrorKind::InvalidLength);
+        }
+        if !field.iter().all(|&c| is_crypt_salt_byte(c)) {
+            return Err(ParseErrorKind::InvalidCharacter);
+        }
+        let mut bytes = [0; N];
+        bytes[..field.len()].copy_from_slice(field);
+        Ok(Self {
+            bytes,
+            len: field.len() as u8,
+        })
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
+
+impl<const N: usize> core::fmt::Display for CryptSalt<N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // Only crypt salt bytes (printable ASCII) get in, through `parse`.
+        self.as_bytes()
+            .iter()
+            .try_for_each(|&c| core::fmt::Write::write_char(f, char::from(c)))
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use core::num::NonZeroU32;
 
-use crate::encoding::{LenientBase64, crypt_encode};
+use crate::encoding::{CryptSalt, LenientBase64, crypt_encode};
 use crate::error::HashError;
 use crate::scheme::Scheme;
 use crate::scheme::argon2::{Argon2Hash, Argon2Variant};
@@ -148,13 +148,13 @@ impl HashParams {
             Self::Sha256Crypt { rounds } => StoredHash::ShaCrypt(ShaCryptHash::generate(
                 ShaCryptVariant::Sha256,
                 rounds,
-                &crypt_salt()?,
+                sha_crypt_salt()?,
                 password,
             )),
             Self::Sha512Crypt { rounds } => StoredHash::ShaCrypt(ShaCryptHash::generate(
                 ShaCryptVariant::Sha512,
                 rounds,
-                &crypt_salt()?,
+                sha_crypt_salt()?,
                 password,
             )),
             Self::Pbkdf2 {
@@ -199,4 +199,10 @@ fn crypt_salt() -> Result<[u8; 16], HashError> {
     let mut salt = [0u8; 16];
     salt.copy_from_slice(text.as_bytes());
     Ok(salt)
+}
+
+/// [`crypt_salt`] as a SHA-crypt salt record.
+fn sha_crypt_salt() -> Result<CryptSalt<16>, HashError> {
+    // The crypt alphabet lies within the salt bytes, so this cannot be refused.
+    CryptSalt::parse(&crypt_salt()?).map_err(|_| HashError::Rng)
 }

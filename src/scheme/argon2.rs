@@ -10,23 +10,12 @@
 use core::fmt;
 
 use ::argon2::{Algorithm, Argon2, Params, Version};
-use base64::Engine as _;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use zeroize::Zeroizing;
 
 use super::{Redacted, Scheme, split_fields};
 use crate::ct::digests_equal;
-use crate::encoding::parse_decimal;
+use crate::encoding::{parse_decimal, std_no_pad_decode, std_no_pad_encode};
 use crate::error::{ParseError, ParseErrorKind};
-
-/// PHC's base64: standard alphabet, no padding, zero unused bits.
-const PHC_B64: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::STANDARD,
-    GeneralPurposeConfig::new()
-        .with_encode_padding(false)
-        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
-        .with_decode_allow_trailing_bits(false),
-);
 
 /// Which Argon2.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -115,11 +104,11 @@ impl Argon2Hash {
         if u64::from(m) < 8 * u64::from(p) {
             return Err(err("m", ParseErrorKind::CostOutOfRange));
         }
-        let salt = decode(salt).map_err(|k| err("salt", k))?;
+        let salt = std_no_pad_decode(salt).map_err(|k| err("salt", k))?;
         if !(Self::MIN_SALT_BYTES..=Self::MAX_SALT_BYTES).contains(&salt.len()) {
             return Err(err("salt", ParseErrorKind::InvalidLength));
         }
-        let hash = decode(hash).map_err(|k| err("hash", k))?;
+        let hash = std_no_pad_decode(hash).map_err(|k| err("hash", k))?;
         match hash.len() {
             n if n < Self::MIN_HASH_BYTES => Err(err("hash", ParseErrorKind::DigestTooShort)),
             n if n > Self::MAX_HASH_BYTES => Err(err("hash", ParseErrorKind::DigestTooLong)),
@@ -234,19 +223,6 @@ fn split_params(text: &[u8]) -> Result<[u32; 3], (&'static str, ParseErrorKind)>
     }
 }
 
-fn decode(text: &[u8]) -> Result<Vec<u8>, ParseErrorKind> {
-    if !text
-        .iter()
-        .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/'))
-    {
-        return Err(ParseErrorKind::InvalidCharacter);
-    }
-    PHC_B64.decode(text).map_err(|e| match e {
-        base64::DecodeError::InvalidLastSymbol { .. } => ParseErrorKind::NonCanonical,
-        _ => ParseErrorKind::InvalidBase64,
-    })
-}
-
 impl fmt::Display for Argon2Hash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -257,8 +233,8 @@ impl fmt::Display for Argon2Hash {
             self.m,
             self.t,
             self.p,
-            PHC_B64.encode(&self.salt),
-            PHC_B64.encode(&self.hash)
+            std_no_pad_encode(&self.salt),
+            std_no_pad_encode(&self.hash)
         )
     }
 }

@@ -9,7 +9,7 @@ use super::compress;
 use super::crypt_rounds::crypt_rounds;
 use super::{Redacted, Scheme, split_fields};
 use crate::ct::digests_equal;
-use crate::encoding::{crypt_decode, crypt_encode, is_crypt_salt_byte};
+use crate::encoding::{CryptSalt, crypt_decode, crypt_encode};
 use crate::error::{ParseError, ParseErrorKind};
 
 /// Which magic string the hash was made with.
@@ -45,8 +45,7 @@ const TRANSPOSITION: [usize; 16] = [0, 6, 12, 1, 7, 13, 2, 8, 14, 3, 9, 15, 4, 1
 #[derive(Clone, PartialEq, Eq)]
 pub struct Md5CryptHash {
     variant: Md5CryptVariant,
-    salt: [u8; Self::MAX_SALT_LEN],
-    salt_len: u8,
+    salt: CryptSalt<{ Self::MAX_SALT_LEN }>,
     /// In the encoding's (transposed) order.
     digest: [u8; 16],
 }
@@ -62,24 +61,16 @@ impl Md5CryptHash {
         let err = |field, kind| ParseError::in_field(scheme, field, kind);
         let [salt, digest] =
             split_fields::<2>(rest).map_err(|k| ParseError::in_scheme(scheme, k))?;
-        if salt.len() > Self::MAX_SALT_LEN {
-            return Err(err("salt", ParseErrorKind::InvalidLength));
-        }
-        if !salt.iter().all(|&c| is_crypt_salt_byte(c)) {
-            return Err(err("salt", ParseErrorKind::InvalidCharacter));
-        }
+        let salt = CryptSalt::parse(salt).map_err(|k| err("salt", k))?;
         if digest.is_empty() {
             return Err(err("digest", ParseErrorKind::MissingField));
         }
         let digest = crypt_decode::<16, 22>(digest).map_err(|k| err("digest", k))?;
-        let mut record = Self {
+        Ok(Self {
             variant,
-            salt: [0; Self::MAX_SALT_LEN],
-            salt_len: salt.len() as u8,
+            salt,
             digest,
-        };
-        record.salt[..salt.len()].copy_from_slice(salt);
-        Ok(record)
+        })
     }
 
     /// The magic variant.
@@ -87,12 +78,12 @@ impl Md5CryptHash {
         self.variant
     }
 
-    fn salt(&self) -> &[u8] {
-        &self.salt[..usize::from(self.salt_len)]
-    }
-
     pub(crate) fn matches(&self, password: &[u8]) -> bool {
-        let mut computed = transpose(&md5crypt(password, self.salt(), self.variant.magic()));
+        let mut computed = transpose(&md5crypt(
+            password,
+            self.salt.as_bytes(),
+            self.variant.magic(),
+        ));
         let ok = digests_equal(&computed, &self.digest);
         computed.zeroize();
         ok
@@ -140,12 +131,7 @@ pub(crate) fn md5crypt(password: &[u8], salt: &[u8], magic: &str) -> [u8; 16] {
 
 impl fmt::Display for Md5CryptHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.variant.magic())?;
-        // The salt holds only printable ASCII (checked by `parse`).
-        for &c in self.salt() {
-            fmt::Write::write_char(f, char::from(c))?;
-        }
-        f.write_str("$")?;
+        write!(f, "{}{}$", self.variant.magic(), self.salt)?;
         crypt_encode(&self.digest, f)
     }
 }

@@ -9,7 +9,7 @@ use super::compress::{self, Compress};
 use super::crypt_rounds::crypt_rounds;
 use super::{Redacted, Scheme, split_fields};
 use crate::ct::digests_equal;
-use crate::encoding::{crypt_decode, crypt_encode, is_crypt_salt_byte, parse_decimal};
+use crate::encoding::{CryptSalt, crypt_decode, crypt_encode, parse_decimal};
 use crate::error::{ParseError, ParseErrorKind};
 
 /// SHA-256 or SHA-512.
@@ -63,8 +63,7 @@ pub struct ShaCryptHash {
     /// `None` when the string has no `rounds=` field (then [`Self::DEFAULT_ROUNDS`] apply and
     /// the field stays absent on display).
     rounds: Option<u32>,
-    salt: [u8; Self::MAX_SALT_LEN],
-    salt_len: u8,
+    salt: CryptSalt<{ Self::MAX_SALT_LEN }>,
     digest: ShaDigest,
 }
 
@@ -99,12 +98,7 @@ impl ShaCryptHash {
         };
         let [salt, digest] =
             split_fields::<2>(rest).map_err(|k| ParseError::in_scheme(scheme, k))?;
-        if salt.len() > Self::MAX_SALT_LEN {
-            return Err(err("salt", ParseErrorKind::InvalidLength));
-        }
-        if !salt.iter().all(|&c| is_crypt_salt_byte(c)) {
-            return Err(err("salt", ParseErrorKind::InvalidCharacter));
-        }
+        let salt = CryptSalt::parse(salt).map_err(|k| err("salt", k))?;
         if digest.is_empty() {
             return Err(err("digest", ParseErrorKind::MissingField));
         }
@@ -113,36 +107,29 @@ impl ShaCryptHash {
             ShaCryptVariant::Sha512 => crypt_decode::<64, 86>(digest).map(ShaDigest::Sha512),
         }
         .map_err(|k| err("digest", k))?;
-        Ok(Self::from_parts(rounds, salt, digest))
-    }
-
-    fn from_parts(rounds: Option<u32>, salt: &[u8], digest: ShaDigest) -> Self {
-        let mut record = Self {
+        Ok(Self {
             rounds,
-            salt: [0; Self::MAX_SALT_LEN],
-            salt_len: salt.len() as u8,
+            salt,
             digest,
-        };
-        record.salt[..salt.len()].copy_from_slice(salt);
-        record
+        })
     }
 
-    /// Builds a record from a freshly computed digest. `salt` must be at most 16 crypt-salt
-    /// bytes and `rounds` in range (checked by the caller).
+    /// Builds a record from a freshly computed digest. `rounds` must be in range (checked by
+    /// the caller).
     pub(crate) fn generate(
         variant: ShaCryptVariant,
         rounds: Option<u32>,
-        salt: &[u8],
+        salt: CryptSalt<{ Self::MAX_SALT_LEN }>,
         password: &[u8],
     ) -> Self {
-        let mut record = Self::from_parts(
+        let mut record = Self {
             rounds,
             salt,
-            match variant {
+            digest: match variant {
                 ShaCryptVariant::Sha256 => ShaDigest::Sha256([0; 32]),
                 ShaCryptVariant::Sha512 => ShaDigest::Sha512([0; 64]),
             },
-        );
+        };
         record.digest = record.compute(password);
         record
     }
@@ -168,12 +155,8 @@ impl ShaCryptHash {
         self.rounds.is_some()
     }
 
-    fn salt(&self) -> &[u8] {
-        &self.salt[..usize::from(self.salt_len)]
-    }
-
     fn compute(&self, password: &[u8]) -> ShaDigest {
-        let (salt, rounds) = (self.salt(), self.rounds());
+        let (salt, rounds) = (self.salt.as_bytes(), self.rounds());
         match self.variant() {
             ShaCryptVariant::Sha256 => {
                 let mut raw = [0u8; 32];
@@ -276,11 +259,7 @@ impl fmt::Display for ShaCryptHash {
         if let Some(n) = self.rounds {
             write!(f, "rounds={n}$")?;
         }
-        // The salt holds only printable ASCII (checked by `parse`).
-        for &c in self.salt() {
-            fmt::Write::write_char(f, char::from(c))?;
-        }
-        f.write_str("$")?;
+        write!(f, "{}$", self.salt)?;
         crypt_encode(self.digest.as_bytes(), f)
     }
 }
