@@ -90,6 +90,48 @@ pub(crate) fn crypt_encode(bytes: &[u8], out: &mut impl core::fmt::Write) -> cor
     Ok(())
 }
 
+/// Decodes yescrypt's base64 (`encode64` in libxcrypt's `alg-yescrypt-common.c`): groups of
+/// up to three bytes form a little-endian word, written least significant sextet first. A
+/// last group of two or three characters carries one or two bytes and its unused high bits
+/// must be zero ([`ParseErrorKind::NonCanonical`]); a lone last character holds no whole byte
+/// ([`ParseErrorKind::InvalidLength`]), as libxcrypt's `decode64` rules.
+pub(crate) fn yescrypt_decode(text: &[u8], out: &mut Vec<u8>) -> Result<(), ParseErrorKind> {
+    for chars in text.chunks(4) {
+        let mut word: u32 = 0;
+        for (i, &c) in chars.iter().enumerate() {
+            match CRYPT_REVERSE[usize::from(c)] {
+                0xff => return Err(ParseErrorKind::InvalidCharacter),
+                v => word |= u32::from(v) << (6 * i),
+            }
+        }
+        let bytes = match chars.len() {
+            1 => return Err(ParseErrorKind::InvalidLength),
+            n => n - 1,
+        };
+        if word >> (8 * bytes) != 0 {
+            return Err(ParseErrorKind::NonCanonical);
+        }
+        out.extend(word.to_le_bytes().into_iter().take(bytes));
+    }
+    Ok(())
+}
+
+/// Encodes bytes in yescrypt's base64, the inverse of [`yescrypt_decode`].
+pub(crate) fn yescrypt_encode(bytes: &[u8], out: &mut impl core::fmt::Write) -> core::fmt::Result {
+    for group in bytes.chunks(3) {
+        let word = group
+            .iter()
+            .rev()
+            .fold(0u32, |w, &b| (w << 8) | u32::from(b));
+        for i in 0..encoded_len(group.len()) {
+            out.write_char(char::from(
+                CRYPT_ALPHABET[((word >> (6 * i)) & 0x3f) as usize],
+            ))?;
+        }
+    }
+    Ok(())
+}
+
 /// Decodes bcrypt base64 (big-endian bit order, no padding). The unused low bits of the last
 /// character must be zero.
 pub(crate) fn bcrypt_decode<const N: usize, const C: usize>(

@@ -214,6 +214,16 @@ pub enum PolicyError {
         /// The policy's limit.
         max: u32,
     },
+    /// A yescrypt parameter (memory in KiB, `t` or `p`) above the policy's limit.
+    #[error("yescrypt {param} = {value} is above the limit {max}")]
+    YescryptCostTooHigh {
+        /// `"memory_kib"`, `"t"` or `"p"`.
+        param: &'static str,
+        /// The stored value.
+        value: u64,
+        /// The policy's limit.
+        max: u64,
+    },
     /// A legacy scheme under a policy that refuses them.
     #[error("{scheme} is a legacy scheme, refused by this policy")]
     LegacyScheme {
@@ -233,6 +243,7 @@ impl PolicyError {
             Self::RoundsTooHigh { .. } => "RoundsTooHigh",
             Self::WorkTooHigh { .. } => "WorkTooHigh",
             Self::Argon2CostTooHigh { .. } => "Argon2CostTooHigh",
+            Self::YescryptCostTooHigh { .. } => "YescryptCostTooHigh",
             Self::LegacyScheme { .. } => "LegacyScheme",
         }
     }

@@ -4,6 +4,7 @@
 use crate::error::{HashError, PolicyError, VerifyError};
 use crate::generate::HashParams;
 use crate::scheme::Scheme;
+use crate::scheme::yescrypt::YescryptHash;
 use crate::stored::StoredHash;
 
 /// The outcome of a successful verification.
@@ -49,6 +50,15 @@ pub struct Policy {
     /// Most Argon2 lanes verified, 16 by default (the recommendations use 1–4; the lanes run
     /// one after another here).
     pub max_argon2_lanes: u32,
+    /// Most yescrypt memory (128·N·r bytes) verified, in KiB: 262 144 (256 MiB) by default,
+    /// which admits libxcrypt's costs 1–9 (its default, 5, uses 16 MiB) and refuses 10–11.
+    pub max_yescrypt_memory_kib: u64,
+    /// Highest yescrypt `t` verified, 10 by default (`crypt_gensalt` always writes 0; each step
+    /// above 1 adds about N·r more block mixes).
+    pub max_yescrypt_time: u32,
+    /// Highest yescrypt `p` verified, 16 by default (`crypt_gensalt` writes 1; the blocks run
+    /// one after another here).
+    pub max_yescrypt_parallelism: u32,
     /// Whether legacy schemes (md5crypt, apr1, pbkdf2-sha1, passlib's `$pbkdf2$`, the unsalted `{MD5}`, `{SHA256}`,
     /// `{SHA512}` and `{SHA}` digests) verify at all. They always need a
     /// rehash when they do.
@@ -68,6 +78,9 @@ impl Default for Policy {
             max_argon2_memory_kib: 262_144,
             max_argon2_time: 10,
             max_argon2_lanes: 16,
+            max_yescrypt_memory_kib: 262_144,
+            max_yescrypt_time: 10,
+            max_yescrypt_parallelism: 16,
             allow_legacy: true,
             preferred: HashParams::Bcrypt { cost: 12 },
         }
@@ -109,6 +122,7 @@ impl Policy {
             StoredHash::Pbkdf2(h) => self.check_pbkdf2_work(h.work()),
             StoredHash::PasslibPbkdf2(h) => self.check_pbkdf2_work(h.work()),
             StoredHash::Argon2(h) => self.check_argon2(h.m(), h.t(), h.p()),
+            StoredHash::Yescrypt(h) => self.check_yescrypt(h),
             StoredHash::Md5Crypt(_) | StoredHash::Digest(_) => Ok(()),
         }
     }
@@ -149,6 +163,23 @@ impl Policy {
         ] {
             if value > max {
                 return Err(PolicyError::Argon2CostTooHigh { param, value, max });
+            }
+        }
+        Ok(())
+    }
+
+    fn check_yescrypt(&self, h: &YescryptHash) -> Result<(), PolicyError> {
+        for (param, value, max) in [
+            ("memory_kib", h.memory_kib(), self.max_yescrypt_memory_kib),
+            ("t", u64::from(h.t()), u64::from(self.max_yescrypt_time)),
+            (
+                "p",
+                u64::from(h.p()),
+                u64::from(self.max_yescrypt_parallelism),
+            ),
+        ] {
+            if value > max {
+                return Err(PolicyError::YescryptCostTooHigh { param, value, max });
             }
         }
         Ok(())

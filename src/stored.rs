@@ -11,6 +11,7 @@ use crate::scheme::md5crypt::Md5CryptHash;
 use crate::scheme::passlib_pbkdf2::{PasslibPbkdf2Hash, is_sftpgo_digest};
 use crate::scheme::pbkdf2::Pbkdf2Hash;
 use crate::scheme::shacrypt::ShaCryptHash;
+use crate::scheme::yescrypt::YescryptHash;
 use crate::scheme::{Family, Scheme, lookup_braced, lookup_dollar};
 
 /// A stored password hash, parsed. `Display` gives back the exact string it was parsed from;
@@ -32,6 +33,8 @@ pub enum StoredHash {
     Argon2(Argon2Hash),
     /// `{MD5}`, `{SHA256}`, `{SHA512}` (SFTPGo) and `{SHA}` (htpasswd): unsalted digests.
     Digest(DigestHash),
+    /// `$y$`.
+    Yescrypt(YescryptHash),
 }
 
 impl StoredHash {
@@ -87,6 +90,7 @@ impl StoredHash {
                 }
             }
             Family::Argon2(v) => Self::Argon2(Argon2Hash::parse(v, body)?),
+            Family::Yescrypt => Self::Yescrypt(YescryptHash::parse(body)?),
             Family::Digest(_) => return Err(ParseError::new(ParseErrorKind::UnknownScheme)),
         })
     }
@@ -113,6 +117,7 @@ impl StoredHash {
             Self::PasslibPbkdf2(h) => h.variant().scheme(),
             Self::Digest(h) => h.variant().scheme(),
             Self::Argon2(h) => h.variant().scheme(),
+            Self::Yescrypt(_) => Scheme::Yescrypt,
         }
     }
 
@@ -127,6 +132,7 @@ impl StoredHash {
             Self::PasslibPbkdf2(h) => h.matches(password),
             Self::Digest(h) => h.matches(password),
             Self::Argon2(h) => h.matches(password),
+            Self::Yescrypt(h) => h.matches(password),
         }
     }
 }
@@ -155,6 +161,7 @@ impl fmt::Display for StoredHash {
             Self::PasslibPbkdf2(h) => h.fmt(f),
             Self::Digest(h) => h.fmt(f),
             Self::Argon2(h) => h.fmt(f),
+            Self::Yescrypt(h) => h.fmt(f),
         }
     }
 }

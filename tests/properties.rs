@@ -109,6 +109,17 @@ fn own_encoders_match_known_values() {
     assert_eq!(bcrypt_b64(&[0x04]), "/.");
     assert_eq!(bcrypt_b64(&[0; 16]).len(), 22);
     assert_eq!(bcrypt_b64(&[0; 23]).len(), 31);
+    // yescrypt: little-endian bytes, 0x01 → "/."; crypt_gensalt's default parameters
+    // (flavor 47, log2 N = 12, r = 32) are "j9T"; p = 2 after a "have" of 1 is "..".
+    assert_eq!(yescrypt_b64(&[1]), "/.");
+    assert_eq!(yescrypt_b64(&[0, 0, 1]), "..E.");
+    assert_eq!(yescrypt_b64(&[0, 0, 0x40]), "...E");
+    assert_eq!(
+        yescrypt_uint(47, 0) + &yescrypt_uint(12, 1) + &yescrypt_uint(32, 1),
+        "j9T"
+    );
+    assert_eq!(yescrypt_uint(1, 1) + &yescrypt_uint(2, 2), "..");
+    assert_eq!(yescrypt_uint(48, 0), "k.");
     // A real bcrypt hash (SFTPGo's documented example) round-trips through the crate.
     let doc = "$2a$14$ajq8Q7fbtFRQvXpdCq7Jcuy.Rx1h/L4J60Otx.gyNLbAYctGMJ9tK";
     assert_eq!(StoredHash::parse(doc).unwrap().to_string(), doc);
@@ -290,6 +301,80 @@ fn passlib_pbkdf2_record() -> impl Strategy<Value = Generated> {
         })
 }
 
+/// yescrypt's variable-width number: the first character's range says how many follow.
+fn yescrypt_uint(value: u32, min: u32) -> String {
+    let (mut v, mut start, mut end, mut bits) = (value - min, 0u32, 47u32, 0u32);
+    while v >= (end + 1 - start) << bits {
+        v -= (end + 1 - start) << bits;
+        (start, end, bits) = (end + 1, end + 1 + (62 - end) / 2, bits + 6);
+    }
+    let mut out = vec![CRYPT_ALPHABET[(start + (v >> bits)) as usize]];
+    while bits > 0 {
+        bits -= 6;
+        out.push(CRYPT_ALPHABET[((v >> bits) & 63) as usize]);
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// yescrypt's base64: groups of 3 bytes as little-endian words, low 6 bits first.
+fn yescrypt_b64(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for group in bytes.chunks(3) {
+        let word = group
+            .iter()
+            .rev()
+            .fold(0u32, |w, &b| (w << 8) | u32::from(b));
+        for i in 0..(group.len() * 8).div_ceil(6) {
+            out.push(char::from(
+                CRYPT_ALPHABET[((word >> (6 * i)) & 63) as usize],
+            ));
+        }
+    }
+    out
+}
+
+/// `$y$` with every flavor libxcrypt computes; `cost` is the memory in KiB.
+fn yescrypt_record() -> impl Strategy<Value = Generated> {
+    (
+        prop::sample::select(vec![0u32, 1, 47]),
+        2u32..=31,
+        prop_oneof![1u32..=8, 1u32..=100_000],
+        1u32..=4,
+        0u32..=3,
+        prop::collection::vec(any::<u8>(), 0..=64),
+        prop::collection::vec(any::<u8>(), 32),
+    )
+        .prop_map(|(flavor, n_log2, r, p, t, salt, hash)| {
+            let t = if flavor == 0 { 0 } else { t };
+            let p = if flavor == 47 && (1u64 << n_log2) / u64::from(p) <= 3 {
+                1
+            } else {
+                p
+            };
+            let mut params = yescrypt_uint(flavor, 0) + &yescrypt_uint(n_log2, 1);
+            params += &yescrypt_uint(r, 1);
+            let have = u32::from(p != 1) | u32::from(t != 0) << 1;
+            if have != 0 {
+                params += &yescrypt_uint(have, 1);
+            }
+            if p != 1 {
+                params += &yescrypt_uint(p, 2);
+            }
+            if t != 0 {
+                params += &yescrypt_uint(t, 1);
+            }
+            Generated {
+                text: format!(
+                    "$y${params}${}${}",
+                    yescrypt_b64(&salt),
+                    yescrypt_b64(&hash)
+                ),
+                scheme: Scheme::Yescrypt,
+                cost: Some((1u64 << n_log2) * u64::from(r) / 8),
+            }
+        })
+}
+
 fn any_record() -> impl Strategy<Value = Generated> {
     prop_oneof![
         bcrypt_record(),
@@ -298,6 +383,7 @@ fn any_record() -> impl Strategy<Value = Generated> {
         pbkdf2_record(),
         digest_record(),
         passlib_pbkdf2_record(),
+        yescrypt_record(),
     ]
 }
 
@@ -330,6 +416,11 @@ fn formatish_string() -> impl Strategy<Value = String> {
         "{SHA512}",
         "{SHA}",
         "{SSHA}",
+        "$y$",
+        "$y$j9T$",
+        "$y$j9T..$",
+        "$y$/9T/.$",
+        "$y$.9T$",
         "04",
         "05",
         "31",
@@ -370,6 +461,7 @@ fn tiny_policy() -> Policy {
     p.max_bcrypt_cost = 4;
     p.max_shacrypt_rounds = 1100;
     p.max_pbkdf2_work = 1000;
+    p.max_yescrypt_memory_kib = 64;
     p.max_password_len = 64;
     p
 }
@@ -454,6 +546,7 @@ proptest! {
         prefix in prop::sample::select(vec![
             "$2a$05$", "$2b$31$", "$1$", "$apr1$", "$5$", "$6$rounds=1000$", "$5$rounds=",
             "$pbkdf2-sha1$1$", "$pbkdf2-sha256$150000$salt$", "$pbkdf2-b64salt-sha256$1$",
+            "$y$", "$y$j9T$", "$y$j/.$", "$y$.1.$",
         ]),
         tail in "[$./0-9A-Za-z=+]{0,360}",
     ) {
@@ -505,6 +598,7 @@ proptest! {
             | Scheme::SftpgoSha256
             | Scheme::SftpgoSha512
             | Scheme::HtpasswdSha1 => None,
+            Scheme::Yescrypt => Some(policy.max_yescrypt_memory_kib),
             _ => Some(policy.max_pbkdf2_work),
         };
         let over = matches!((g.cost, limit), (Some(c), Some(l)) if c > l);
@@ -515,6 +609,7 @@ proptest! {
                     PolicyError::CostTooHigh { .. }
                         | PolicyError::RoundsTooHigh { .. }
                         | PolicyError::WorkTooHigh { .. }
+                        | PolicyError::YescryptCostTooHigh { .. }
                 ))
             );
             prop_assert!(policy_refusal, "{:?}: {:?}", g.text, got);

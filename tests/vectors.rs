@@ -98,7 +98,7 @@ fn every_scheme_has_a_vector_file_and_files_hold_their_scheme() {
 
 /// The registry ids, as the prefixes that carry them, to re-label hashes with another
 /// scheme's id.
-const PREFIXES: [&str; 18] = [
+const PREFIXES: [&str; 19] = [
     "$2a$",
     "$2b$",
     "$2y$",
@@ -113,6 +113,7 @@ const PREFIXES: [&str; 18] = [
     "$pbkdf2$",
     "$argon2id$",
     "$argon2i$",
+    "$y$",
     "{MD5}",
     "{SHA256}",
     "{SHA512}",
@@ -210,13 +211,15 @@ fn truncations_and_mutations_never_verify() {
             scope.spawn(move || {
                 for v in chunk {
                     // Hundreds of mutations each: the few costly vectors (SFTPGo's cost-14
-                    // example, passlib's default rounds) would take minutes.
+                    // example, passlib's default rounds, yescrypt above 1 MiB) would take
+                    // minutes.
                     let costly = match StoredHash::parse(&v.stored).unwrap() {
                         StoredHash::Bcrypt(h) => h.cost() > 6,
                         StoredHash::ShaCrypt(h) => h.rounds() > 10_000,
                         StoredHash::Pbkdf2(h) => h.work() > 200_000,
                         StoredHash::PasslibPbkdf2(h) => h.work() > 200_000,
                         StoredHash::Argon2(h) => u64::from(h.m()) * u64::from(h.t()) > 1024,
+                        StoredHash::Yescrypt(h) => h.memory_kib() * u64::from(h.t().max(1)) > 1024,
                         _ => false,
                     };
                     if costly {

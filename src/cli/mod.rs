@@ -132,6 +132,15 @@ struct Limits {
     /// Most PBKDF2 iterations × blocks to verify (default 10000000).
     #[arg(long, global = true, value_name = "WORK")]
     max_work: Option<u64>,
+    /// Most Argon2 and yescrypt memory to verify, in KiB (default 262144).
+    #[arg(long, global = true, value_name = "KIB")]
+    max_memory_kib: Option<u32>,
+    /// Highest Argon2 and yescrypt `t` to verify (default 10).
+    #[arg(long, global = true, value_name = "T")]
+    max_time: Option<u32>,
+    /// Highest Argon2 and yescrypt `p` to verify (default 16).
+    #[arg(long, global = true, value_name = "P")]
+    max_parallelism: Option<u32>,
     /// Longest password in bytes (default 1024).
     #[arg(long, global = true, value_name = "BYTES")]
     max_password_len: Option<usize>,
@@ -157,6 +166,18 @@ impl Limits {
         }
         if let Some(n) = self.max_work {
             policy.max_pbkdf2_work = n;
+        }
+        if let Some(n) = self.max_memory_kib {
+            policy.max_argon2_memory_kib = n;
+            policy.max_yescrypt_memory_kib = u64::from(n);
+        }
+        if let Some(n) = self.max_time {
+            policy.max_argon2_time = n;
+            policy.max_yescrypt_time = n;
+        }
+        if let Some(n) = self.max_parallelism {
+            policy.max_argon2_lanes = n;
+            policy.max_yescrypt_parallelism = n;
         }
         if let Some(n) = self.max_password_len {
             policy.max_password_len = n;
@@ -293,6 +314,15 @@ fn parameters(hash: &StoredHash) -> Vec<(&'static str, Value)> {
             ("version", json!(19)),
             ("salt_bytes", json!(h.salt_len())),
             ("hash_bytes", json!(h.hash_len())),
+        ],
+        StoredHash::Yescrypt(h) => vec![
+            ("flavor", json!(format!("{:?}", h.flavor()).to_lowercase())),
+            ("N", json!(h.n())),
+            ("r", json!(h.r())),
+            ("p", json!(h.p())),
+            ("t", json!(h.t())),
+            ("memory_kib", json!(h.memory_kib())),
+            ("salt_bytes", json!(h.salt_len())),
         ],
         StoredHash::Digest(h) => vec![
             ("prefix", json!(h.variant().prefix())),

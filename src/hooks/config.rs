@@ -125,6 +125,9 @@ struct PolicySection {
     max_argon2_memory_kib: Option<u32>,
     max_argon2_time: Option<u32>,
     max_argon2_lanes: Option<u32>,
+    max_yescrypt_memory_kib: Option<u64>,
+    max_yescrypt_time: Option<u32>,
+    max_yescrypt_parallelism: Option<u32>,
     rehash: Option<bool>,
     scheme: Option<String>,
     cost: Option<u32>,
@@ -252,6 +255,15 @@ fn policy(s: PolicySection) -> Result<(Policy, bool), ConfigError> {
     }
     if let Some(v) = s.max_argon2_lanes {
         p.max_argon2_lanes = v;
+    }
+    if let Some(v) = s.max_yescrypt_memory_kib {
+        p.max_yescrypt_memory_kib = v;
+    }
+    if let Some(v) = s.max_yescrypt_time {
+        p.max_yescrypt_time = v;
+    }
+    if let Some(v) = s.max_yescrypt_parallelism {
+        p.max_yescrypt_parallelism = v;
     }
     let scheme = match &s.scheme {
         Some(name) => Scheme::from_name(name)

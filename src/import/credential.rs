@@ -5,8 +5,8 @@
 //!   the hash for a plaintext password).
 //! - Schemes passgate parses but SFTPGo cannot check (`{SHA}`, passlib's PBKDF2, argon2i) are
 //!   refused like any unreadable format.
-//! - `$y$` (yescrypt), which SFTPGo reads and passgate does not parse yet, passes through after
-//!   a structural check and is reported.
+//! - `$y$` (yescrypt) is written like the others, with a note: SFTPGo reads it only when built
+//!   with the `unixcrypt` tag.
 //! - Lock markers never become a password; anything else is a [`HashProblem`].
 
 use crate::scheme::bcrypt::BcryptVariant;
@@ -25,14 +25,9 @@ pub(crate) enum Credential {
     Unusable(HashProblem),
 }
 
-/// The crypt(3) base64 alphabet (yescrypt, DES crypt).
+/// The crypt(3) base64 alphabet (DES crypt).
 fn is_crypt64(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'.' || c == b'/'
-}
-
-/// Standard base64 without padding (argon2's PHC strings).
-fn is_b64(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'+' || c == b'/'
 }
 
 pub(crate) fn classify(field: &[u8]) -> Credential {
@@ -59,7 +54,7 @@ pub(crate) fn classify(field: &[u8]) -> Credential {
         },
         Ok(h) => Credential::Hash {
             stored: h.to_string(),
-            note: None,
+            note: (h.scheme() == Scheme::Yescrypt).then_some(Note::UnixcryptOnly),
         },
         Err(e) if e.kind() == ParseErrorKind::Disabled => Credential::Locked,
         Err(e) if e.scheme().is_some() => Credential::Unusable(HashProblem::Malformed(e)),
@@ -82,35 +77,9 @@ fn sftpgo_cannot_read(scheme: Scheme) -> Option<&'static str> {
     }
 }
 
-/// `$y$` and `$argon2id$`, or the name of what the string looks like.
+/// The name of what a string no scheme parses looks like.
 fn pass_through(text: &str) -> Credential {
     let bytes = text.as_bytes();
-    if let Some(rest) = text.strip_prefix("$y$") {
-        return if is_yescrypt(rest) {
-            Credential::Hash {
-                stored: text.to_owned(),
-                note: Some(Note::NotVerified {
-                    scheme: "yescrypt",
-                    extra: " (SFTPGo reads it only when built with unixcrypt)",
-                }),
-            }
-        } else {
-            Credential::Unusable(HashProblem::MalformedPassThrough("yescrypt"))
-        };
-    }
-    if let Some(rest) = text.strip_prefix("$argon2id$") {
-        return if is_argon2id(rest) {
-            Credential::Hash {
-                stored: text.to_owned(),
-                note: Some(Note::NotVerified {
-                    scheme: "argon2id",
-                    extra: "",
-                }),
-            }
-        } else {
-            Credential::Unusable(HashProblem::MalformedPassThrough("argon2id"))
-        };
-    }
     let what = if !bytes.iter().all(|c| (0x20..0x7f).contains(c)) {
         "a non-ASCII string"
     } else if text.starts_with("{SHA}") {
@@ -133,35 +102,6 @@ fn pass_through(text: &str) -> Credential {
         "an unknown scheme or a plaintext password"
     };
     Credential::Unusable(HashProblem::Unreadable(what))
-}
-
-/// libxcrypt's yescrypt: `$y$` PARAMS `$` SALT `$` 43-character hash, crypt alphabet.
-fn is_yescrypt(rest: &str) -> bool {
-    let parts: Vec<&[u8]> = rest.as_bytes().split(|&c| c == b'$').collect();
-    matches!(parts.as_slice(), [params, salt, hash]
-        if !params.is_empty() && !salt.is_empty() && hash.len() == 43
-            && [params, salt, hash].iter().all(|f| f.iter().copied().all(is_crypt64)))
-}
-
-/// The PHC argon2id string SFTPGo's argon2id package decodes:
-/// `$argon2id$v=19$m=M,t=T,p=P$SALT$HASH`, salt and hash in unpadded base64.
-fn is_argon2id(rest: &str) -> bool {
-    let parts: Vec<&str> = rest.split('$').collect();
-    let [version, params, salt, hash] = parts.as_slice() else {
-        return false;
-    };
-    let decimal = |s: &str| !s.is_empty() && s.len() <= 10 && s.bytes().all(|c| c.is_ascii_digit());
-    let params_ok = match params.split(',').collect::<Vec<_>>().as_slice() {
-        [m, t, p] => [("m=", m), ("t=", t), ("p=", p)]
-            .iter()
-            .all(|(key, v)| v.strip_prefix(key).is_some_and(decimal)),
-        _ => false,
-    };
-    *version == "v=19"
-        && params_ok
-        && [salt, hash]
-            .iter()
-            .all(|f| !f.is_empty() && f.bytes().all(is_b64))
 }
 
 #[cfg(test)]
@@ -190,21 +130,24 @@ mod tests {
     }
 
     #[test]
-    fn pass_through_needs_structure() {
-        // `mkpasswd -m yescrypt password` (whois 5.5.17); `pure-pw useradd` (Pure-FTPd 1.0.50).
+    fn yescrypt_is_parsed_by_the_core() {
+        // `mkpasswd -m yescrypt password` (whois 5.5.17).
         let y = "$y$j9T$sN1.yOvwWYG3cjROOUTft.$.HV/d/kWkRu9NRTWsSiK4S3pWasEQxzY/LIMASB8Hy3";
-        assert!(matches!(classify(y.as_bytes()), Credential::Hash { .. }));
-        let a = "$argon2id$v=19$m=21845,t=127,p=1$m86O+xfHTP0qD2jT+NgP+A$vyr5IAtLfGmBSIfZVL5bTPsDNZPm0JO/7tSj1+SY/EU";
-        assert!(matches!(classify(a.as_bytes()), Credential::Hash { .. }));
+        let Credential::Hash { stored, note } = classify(y.as_bytes()) else {
+            panic!("not a hash");
+        };
+        assert_eq!((stored.as_str(), note), (y, Some(Note::UnixcryptOnly)));
+        assert!(crate::verify(y, b"password").is_ok());
         for bad in [
             "$y$j9T$salt",
             "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$short",
             "$y$$salt$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7",
+            "$y$j9TD$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7",
         ] {
             assert!(
                 matches!(
                     classify(bad.as_bytes()),
-                    Credential::Unusable(HashProblem::MalformedPassThrough(_))
+                    Credential::Unusable(HashProblem::Malformed(_))
                 ),
                 "{bad}"
             );

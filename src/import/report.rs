@@ -94,9 +94,6 @@ pub enum HashProblem {
     /// A known scheme whose fields do not follow its grammar; no implementation verifies it.
     #[error("malformed hash ({0})")]
     Malformed(ParseError),
-    /// A pass-through scheme (`$y$`, `$argon2id$`) whose structure is wrong.
-    #[error("malformed {0} hash")]
-    MalformedPassThrough(&'static str),
 }
 
 impl HashProblem {
@@ -105,7 +102,6 @@ impl HashProblem {
         match self {
             Self::Unreadable(_) => "Unreadable",
             Self::Malformed(_) => "Malformed",
-            Self::MalformedPassThrough(_) => "MalformedPassThrough",
         }
     }
 }
@@ -174,15 +170,9 @@ pub enum Note {
         /// The identifier in the input (`2b` or `2y`).
         from: &'static str,
     },
-    /// A scheme SFTPGo reads but passgate does not verify yet, passed through after a
-    /// structural check.
-    #[error("{scheme} passed through, not verified by passgate{extra}")]
-    NotVerified {
-        /// `yescrypt` or `argon2id`.
-        scheme: &'static str,
-        /// A remark on SFTPGo's support.
-        extra: &'static str,
-    },
+    /// yescrypt, which SFTPGo reads only when built with the `unixcrypt` tag.
+    #[error("yescrypt: SFTPGo reads it only when built with the unixcrypt tag")]
+    UnixcryptOnly,
     /// A locked account written with `status: 0` and no password (`--import-locked`).
     #[error("locked: written disabled, without a password")]
     LockedDisabled,
@@ -217,7 +207,7 @@ impl Note {
     pub const fn name(&self) -> &'static str {
         match self {
             Self::BcryptRewritten { .. } => "BcryptRewritten",
-            Self::NotVerified { .. } => "NotVerified",
+            Self::UnixcryptOnly => "UnixcryptOnly",
             Self::LockedDisabled => "LockedDisabled",
             Self::Inactive => "Inactive",
             Self::Expired => "Expired",

@@ -14,6 +14,7 @@ pub mod passlib_pbkdf2;
 pub mod pbkdf2;
 mod pbkdf2_engine;
 pub mod shacrypt;
+pub mod yescrypt;
 
 use self::argon2::Argon2Variant;
 use self::bcrypt::BcryptVariant;
@@ -63,11 +64,13 @@ pub enum Scheme {
     Argon2id,
     /// Argon2i (`$argon2i$v=19$…`).
     Argon2i,
+    /// yescrypt (`$y$`), libxcrypt's format.
+    Yescrypt,
 }
 
 impl Scheme {
     /// Every scheme, in registry order.
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 19] = [
         Self::Bcrypt,
         Self::Md5Crypt,
         Self::Apr1,
@@ -86,6 +89,7 @@ impl Scheme {
         Self::PasslibPbkdf2Sha512,
         Self::Argon2id,
         Self::Argon2i,
+        Self::Yescrypt,
     ];
 
     /// The scheme's name, as used in vector files, on the command line and in JSON.
@@ -109,6 +113,7 @@ impl Scheme {
             Self::PasslibPbkdf2Sha512 => "passlib-pbkdf2-sha512",
             Self::Argon2id => "argon2id",
             Self::Argon2i => "argon2i",
+            Self::Yescrypt => "yescrypt",
         }
     }
 
@@ -152,6 +157,7 @@ pub(crate) enum Family {
     Pbkdf2Shared(Pbkdf2Variant, PasslibPbkdf2Variant),
     Digest(DigestVariant),
     Argon2(Argon2Variant),
+    Yescrypt,
 }
 
 /// How a stored string names its scheme: `$id$…`, or a `{NAME}…` prefix for the unsalted
@@ -203,6 +209,7 @@ pub(crate) const REGISTRY: &[(Id, Family)] = &[
         Id::Dollar("argon2i"),
         Family::Argon2(Argon2Variant::Argon2i),
     ),
+    (Id::Dollar("y"), Family::Yescrypt),
     (Id::Braced("{MD5}"), Family::Digest(DigestVariant::Md5Hex)),
     (
         Id::Braced("{SHA256}"),
@@ -245,6 +252,7 @@ impl Family {
             Self::PasslibPbkdf2(v) => v.scheme(),
             Self::Digest(v) => v.scheme(),
             Self::Argon2(v) => v.scheme(),
+            Self::Yescrypt => Scheme::Yescrypt,
         }
     }
 

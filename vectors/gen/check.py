@@ -404,6 +404,17 @@ def v_argon2_cli(pw, stored):
 for _s in ("argon2id", "argon2i"):
     VERIFIERS[_s] = [("argon2-cffi", v_argon2_cffi), ("argon2-cli", v_argon2_cli)]
 
+def v_pyescrypt(pw, stored):
+    from pyescrypt import Mode, WrongPassword, Yescrypt
+    try:
+        Yescrypt(mode=Mode.MCF).compare(pw, stored)
+        return True
+    except WrongPassword:
+        return False
+
+
+VERIFIERS["yescrypt"] = [("libxcrypt", v_xcrypt), ("pyescrypt", v_pyescrypt)]
+
 # which verifier families count as "the same implementation" as a Source
 SAME_FAMILY = {
     "libxcrypt": ["libxcrypt", "mkpasswd"],
@@ -415,6 +426,7 @@ SAME_FAMILY = {
     "hashlib": ["hashlib"],
     "passlib-hex": ["passlib"], "passlib-ldap_sha1": ["passlib"],
     "openssl-dgst": ["openssl dgst"], "argon2-cffi": ["argon2-cffi"], "argon2-cli": ["argon2 CLI"], "passlib-pbkdf2": ["passlib"],
+    "pyescrypt": ["pyescrypt"],
 }
 
 

@@ -37,6 +37,7 @@ from passlib.hash import (md5_crypt, apr_md5_crypt, sha256_crypt,   # noqa: E402
                           sha512_crypt, bcrypt as passlib_bcrypt,
                           pbkdf2_sha1, pbkdf2_sha256, pbkdf2_sha512)
 import bcrypt as pybcrypt                                   # noqa: E402
+import yescrypt                                             # noqa: E402
 
 for _h in (md5_crypt, sha256_crypt, sha512_crypt, passlib_bcrypt):
     _h.set_backend("builtin")   # pure-Python code, not libxcrypt/os_crypt
@@ -1133,7 +1134,7 @@ def gen_malformed():
         "SFTPGo's sha1 hash under passlib's $pbkdf2$ id: a 28-char padded digest, passlib's is 27")
     bad(HL, "unknown", bs.replace("$pbkdf2-b64salt-sha256$", "$pbkdf2-b64salt-sha512$"), "UnknownScheme",
         "b64salt variant with sha512 (not supported)")
-    for prefix, count, name in [(b"$y$", 0, "yescrypt"), (b"$gy$", 0, "gost-yescrypt"),
+    for prefix, count, name in [(b"$gy$", 0, "gost-yescrypt"),
                                 (b"$7$", 0, "scrypt"), (b"$md5", 1000, "SunMD5"),
                                 (b"$3$", 0, "NT hash"), (b"$sha1", 1000, "NetBSD sha1crypt"),
                                 (b"_", 0, "BSDi extended DES"), (b"", 0, "traditional DES")]:
@@ -1394,6 +1395,7 @@ def gen_malformed():
     malformed_digests(bad, PW)
     malformed_passlib(bad, PW)
     malformed_argon2(bad, PW)
+    yescrypt.malformed_yescrypt(sys.modules[__name__], bad, PW)
 
     write_file("malformed.txt", [
         "passgate test vectors: malformed / refused hashes",
@@ -1431,6 +1433,7 @@ def main():
         SFTPGO_LOOKALIKES[h] = sftpgo_lookalikes(h)
     gen_argon2("argon2id")
     gen_argon2("argon2i")
+    yescrypt.gen_yescrypt(sys.modules[__name__])
     for h in ("sha256", "sha512"):
         RNG.setstate(rng_before[h][0])
         _variant[0] = rng_before[h][1]
