@@ -181,6 +181,17 @@ fn hash_then_verify() {
             "--iterations",
             "1000",
         ],
+        &[
+            "hash",
+            "--scheme",
+            "argon2id",
+            "--memory-kib",
+            "64",
+            "--time",
+            "3",
+            "--lanes",
+            "2",
+        ],
     ] {
         let out = passgate(args, b"s3cret\n");
         assert_eq!(code(&out), 0, "{args:?}");
@@ -197,6 +208,23 @@ fn hash_then_verify() {
             "{stored}"
         );
     }
+    let out = passgate(
+        &[
+            "hash",
+            "--scheme",
+            "argon2id",
+            "--memory-kib",
+            "64",
+            "--lanes",
+            "2",
+        ],
+        b"x",
+    );
+    let stored = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stored.starts_with("$argon2id$v=19$m=64,t=2,p=2$"),
+        "{stored}"
+    );
     let out = passgate(&["hash", "--json", "--cost", "4"], b"x");
     assert!(json(&out)["hash"].as_str().unwrap().starts_with("$2a$04$"));
 
@@ -211,6 +239,25 @@ fn hash_then_verify() {
         2
     );
     assert_eq!(code(&passgate(&["hash", "--scheme", "md5crypt"], b"x")), 2);
+    for args in [
+        &["hash", "--scheme", "argon2id", "--cost", "5"][..],
+        &[
+            "hash",
+            "--scheme",
+            "argon2id",
+            "--memory-kib",
+            "15",
+            "--lanes",
+            "2",
+        ],
+        &["hash", "--scheme", "argon2id", "--memory-kib", "300000"],
+        &["hash", "--scheme", "argon2id", "--time", "0"],
+        &["hash", "--scheme", "sha512crypt", "--lanes", "2"],
+    ] {
+        let out = passgate(args, b"x");
+        assert_eq!(code(&out), 2, "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
     assert_eq!(
         code(&passgate(
             &["hash", "--policy", "strict", "--scheme", "pbkdf2-sha1"],

@@ -68,15 +68,8 @@ enum Command {
         /// The scheme to hash with.
         #[arg(long, value_enum, default_value = "bcrypt")]
         scheme: HashScheme,
-        /// bcrypt cost, 4–31 (default 12).
-        #[arg(long, conflicts_with_all = ["rounds", "iterations"])]
-        cost: Option<u32>,
-        /// sha-crypt rounds, 1000–999999999 (default: sha256crypt 535000, sha512crypt 656000).
-        #[arg(long, conflicts_with_all = ["cost", "iterations"])]
-        rounds: Option<u32>,
-        /// PBKDF2 iterations (default: sha1 1300000, sha256 600000, sha512 210000).
-        #[arg(long, conflicts_with_all = ["cost", "rounds"])]
-        iterations: Option<u32>,
+        #[command(flatten)]
+        cost: CostFlags,
     },
     /// Run one login attempt through the hook pipeline of a passgate.toml: DirectAdmin and
     /// SFTPGo hooks around the verifier, with rehash-on-login. Password on standard input.
@@ -89,6 +82,51 @@ enum Command {
     /// Exit status: 0 every account imported, 1 some skipped or malformed, 2 nothing usable
     /// (no dump written) or a fatal error.
     Import(import::ImportArgs),
+}
+
+/// The cost of a new hash; each scheme takes its own flags, and the recommended values
+/// where they are absent.
+#[derive(Args, Debug, Default)]
+struct CostFlags {
+    /// bcrypt cost, 4–31 (default 12).
+    #[arg(long)]
+    cost: Option<u32>,
+    /// sha-crypt rounds, 1000–999999999 (default: sha256crypt 535000, sha512crypt 656000).
+    #[arg(long)]
+    rounds: Option<u32>,
+    /// PBKDF2 iterations (default: sha1 1300000, sha256 600000, sha512 210000).
+    #[arg(long)]
+    iterations: Option<u32>,
+    /// Argon2id memory in KiB, at least 8 per lane (default 19456).
+    #[arg(long, value_name = "KIB")]
+    memory_kib: Option<u32>,
+    /// Argon2id passes, at least 1 (default 2).
+    #[arg(long)]
+    time: Option<u32>,
+    /// Argon2id lanes, 1–16777215 (default 1).
+    #[arg(long)]
+    lanes: Option<u32>,
+}
+
+impl CostFlags {
+    /// Refuses every flag given except `allowed`.
+    fn only(&self, scheme: &str, allowed: &[&str]) -> anyhow::Result<()> {
+        let given = [
+            ("--cost", self.cost.is_some()),
+            ("--rounds", self.rounds.is_some()),
+            ("--iterations", self.iterations.is_some()),
+            ("--memory-kib", self.memory_kib.is_some()),
+            ("--time", self.time.is_some()),
+            ("--lanes", self.lanes.is_some()),
+        ];
+        match given.iter().find(|(f, set)| *set && !allowed.contains(f)) {
+            Some((flag, _)) => bail!(
+                "{scheme} does not take {flag} (it takes {})",
+                allowed.join(", ")
+            ),
+            None => Ok(()),
+        }
+    }
 }
 
 /// The schemes `hash` can write (md5crypt and apr1 are verify-only).
@@ -105,7 +143,7 @@ enum HashScheme {
     Pbkdf2Sha512,
     #[value(name = "pbkdf2-b64salt-sha256")]
     Pbkdf2B64saltSha256,
-    /// Argon2id at m=19456 KiB, t=2, p=1 (OWASP), which SFTPGo reads too.
+    /// Argon2id, by default at m=19456 KiB, t=2, p=1 (OWASP), which SFTPGo reads too.
     Argon2id,
 }
 
@@ -214,13 +252,8 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
             };
             identify(&policy, &stored, &out)?
         }
-        Command::Hash {
-            scheme,
-            cost,
-            rounds,
-            iterations,
-        } => {
-            let params = hash_params(scheme, cost, rounds, iterations)?;
+        Command::Hash { scheme, cost } => {
+            let params = hash_params(scheme, &cost)?;
             hash(&policy, params, &out)?
         }
         Command::Login(args) => login::run(&args, &cli.limits, out.json)?,
@@ -399,17 +432,10 @@ fn identify_line(r: &Value) -> String {
     line
 }
 
-fn hash_params(
-    scheme: HashScheme,
-    cost: Option<u32>,
-    rounds: Option<u32>,
-    iterations: Option<u32>,
-) -> anyhow::Result<HashParams> {
+fn hash_params(scheme: HashScheme, f: &CostFlags) -> anyhow::Result<HashParams> {
     let pbkdf2 = |variant: Pbkdf2Variant, scheme: Scheme| -> anyhow::Result<HashParams> {
-        if cost.is_some() || rounds.is_some() {
-            bail!("{scheme} takes --iterations");
-        }
-        Ok(match iterations {
+        f.only(scheme.name(), &["--iterations"])?;
+        Ok(match f.iterations {
             Some(iterations) => HashParams::Pbkdf2 {
                 variant,
                 iterations,
@@ -419,20 +445,16 @@ fn hash_params(
     };
     Ok(match scheme {
         HashScheme::Bcrypt => {
-            if rounds.is_some() || iterations.is_some() {
-                bail!("bcrypt takes --cost");
-            }
-            match cost {
+            f.only("bcrypt", &["--cost"])?;
+            match f.cost {
                 Some(cost) => HashParams::Bcrypt { cost },
                 None => recommended(Scheme::Bcrypt)?,
             }
         }
         HashScheme::Sha256crypt | HashScheme::Sha512crypt => {
-            if cost.is_some() || iterations.is_some() {
-                bail!("sha-crypt takes --rounds");
-            }
+            f.only("sha-crypt", &["--rounds"])?;
             let sha256 = matches!(scheme, HashScheme::Sha256crypt);
-            match (rounds, sha256) {
+            match (f.rounds, sha256) {
                 (Some(r), true) => HashParams::Sha256Crypt { rounds: Some(r) },
                 (Some(r), false) => HashParams::Sha512Crypt { rounds: Some(r) },
                 (None, true) => recommended(Scheme::Sha256Crypt)?,
@@ -440,10 +462,15 @@ fn hash_params(
             }
         }
         HashScheme::Argon2id => {
-            if cost.is_some() || rounds.is_some() || iterations.is_some() {
-                bail!("argon2id takes no cost flags (it uses m=19456,t=2,p=1)");
+            f.only("argon2id", &["--memory-kib", "--time", "--lanes"])?;
+            let HashParams::Argon2id { m, t, p } = recommended(Scheme::Argon2id)? else {
+                bail!("argon2id cannot be generated");
+            };
+            HashParams::Argon2id {
+                m: f.memory_kib.unwrap_or(m),
+                t: f.time.unwrap_or(t),
+                p: f.lanes.unwrap_or(p),
             }
-            recommended(Scheme::Argon2id)?
         }
         HashScheme::Pbkdf2Sha1 => pbkdf2(Pbkdf2Variant::Sha1, Scheme::Pbkdf2Sha1)?,
         HashScheme::Pbkdf2Sha256 => pbkdf2(Pbkdf2Variant::Sha256, Scheme::Pbkdf2Sha256)?,
