@@ -11,6 +11,12 @@ fn low_cost_policy() -> Policy {
     policy.max_bcrypt_cost = 5;
     policy.max_shacrypt_rounds = 5000;
     policy.max_pbkdf2_work = 5000;
+    policy.max_argon2_memory_kib = 256;
+    policy.max_argon2_time = 2;
+    policy.max_argon2_lanes = 2;
+    policy.max_yescrypt_memory_kib = 256;
+    policy.max_yescrypt_time = 2;
+    policy.max_yescrypt_parallelism = 2;
     policy.max_password_len = 128;
     policy
 }
