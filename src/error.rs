@@ -196,10 +196,11 @@ pub enum PolicyError {
         /// The policy's limit.
         max: u32,
     },
-    /// PBKDF2 iterations × output blocks above the policy's limit.
-    #[error("pbkdf2 work {work} (iterations × blocks) is above the limit {max}")]
+    /// PBKDF2 iterations × output blocks, or sha-crypt rounds × blocks per round for this
+    /// password's length, above the policy's limit.
+    #[error("work {work} (iterations or rounds × blocks) is above the limit {max}")]
     WorkTooHigh {
-        /// Iterations × ⌈digest length / hash length⌉.
+        /// PBKDF2: iterations × ⌈digest length / hash length⌉; sha-crypt: rounds × blocks.
         work: u64,
         /// The policy's limit.
         max: u64,

@@ -4,6 +4,7 @@
 use crate::error::{HashError, PolicyError, VerifyError};
 use crate::generate::HashParams;
 use crate::scheme::Scheme;
+use crate::scheme::shacrypt::{self, ShaCryptHash, ShaCryptVariant};
 use crate::scheme::yescrypt::YescryptHash;
 use crate::stored::StoredHash;
 
@@ -40,6 +41,12 @@ pub struct Policy {
     pub max_bcrypt_cost: u32,
     /// Most sha-crypt rounds verified, 10 000 000 by default (the format allows 999 999 999).
     pub max_shacrypt_rounds: u32,
+    /// Most sha-crypt work verified, in compression-function calls (rounds × the blocks of the
+    /// longest round, see [`ShaCryptHash::work`](crate::scheme::shacrypt::ShaCryptHash::work)):
+    /// 20 000 000 by default, which admits 10 000 000 rounds with passwords up to 79 bytes
+    /// (sha512crypt) or 35 bytes (sha256crypt), and refuses a 1024-byte password above about
+    /// 1 000 000 rounds (tens of seconds at 10 000 000).
+    pub max_shacrypt_work: u64,
     /// Most PBKDF2 work (iterations × output blocks) verified, 10 000 000 by default.
     pub max_pbkdf2_work: u64,
     /// Most Argon2 memory verified, in KiB: 262 144 (256 MiB) by default, above RFC 9106's
@@ -74,6 +81,7 @@ impl Default for Policy {
             max_password_len: 1024,
             max_bcrypt_cost: 16,
             max_shacrypt_rounds: 10_000_000,
+            max_shacrypt_work: 20_000_000,
             max_pbkdf2_work: 10_000_000,
             max_argon2_memory_kib: 262_144,
             max_argon2_time: 10,
@@ -185,6 +193,16 @@ impl Policy {
         Ok(())
     }
 
+    fn check_shacrypt_work(&self, work: u64) -> Result<(), PolicyError> {
+        match work {
+            w if w > self.max_shacrypt_work => Err(PolicyError::WorkTooHigh {
+                work: w,
+                max: self.max_shacrypt_work,
+            }),
+            _ => Ok(()),
+        }
+    }
+
     fn check_pbkdf2_work(&self, work: u64) -> Result<(), PolicyError> {
         match work {
             w if w > self.max_pbkdf2_work => Err(PolicyError::WorkTooHigh {
@@ -229,6 +247,9 @@ impl Policy {
     pub fn verify_hash(&self, hash: &StoredHash, password: &[u8]) -> Result<Verified, VerifyError> {
         self.check_password(password)?;
         self.check_hash(hash)?;
+        if let StoredHash::ShaCrypt(h) = hash {
+            self.check_shacrypt_work(h.work(password.len()))?;
+        }
         if !hash.matches(password) {
             return Err(VerifyError::Mismatch);
         }
@@ -302,6 +323,15 @@ impl Policy {
     pub fn hash(&self, params: HashParams, password: &[u8]) -> Result<String, HashError> {
         self.check_password(password)?;
         self.check_params(params)?;
+        if let HashParams::Sha256Crypt { rounds } | HashParams::Sha512Crypt { rounds } = params {
+            let variant = match params {
+                HashParams::Sha256Crypt { .. } => ShaCryptVariant::Sha256,
+                _ => ShaCryptVariant::Sha512,
+            };
+            let rounds = rounds.unwrap_or(ShaCryptHash::DEFAULT_ROUNDS);
+            let salt_len = ShaCryptHash::MAX_SALT_LEN;
+            self.check_shacrypt_work(shacrypt::work(variant, rounds, salt_len, password.len()))?;
+        }
         Ok(params.generate(password)?.to_string())
     }
 }
@@ -486,5 +516,42 @@ mod tests {
             Policy::strict().hash(HashParams::recommended(Scheme::Pbkdf2Sha1).unwrap(), b"x"),
             Err(HashError::Policy(PolicyError::LegacyScheme { .. }))
         ));
+    }
+
+    #[test]
+    fn shacrypt_work_grows_with_the_password() {
+        // `python3 -c 'import crypt; print(crypt.crypt("password", "$6$rounds=10000000$abcdefghijklmnop"))'`
+        // (libxcrypt 4.4.33); never hashed here.
+        let stored = "$6$rounds=10000000$abcdefghijklmnop$ZbPn3Tgwn1gL2sJiAx.3hDFowB9Z.DTYsigjY/sr5ay.HIGwlJeI2mYS7RVtvSwZ57LZ0kforEhIpWRWRVxpD1";
+        let StoredHash::ShaCrypt(h) = StoredHash::parse(stored).unwrap() else {
+            panic!("not sha-crypt");
+        };
+        // 64-byte digest + 16-byte salt + 2 copies + 17 bytes of padding, in 128-byte blocks.
+        assert_eq!(h.work(15), 10_000_000);
+        assert_eq!(h.work(79), 20_000_000);
+        assert_eq!(h.work(80), 30_000_000);
+        assert_eq!(h.work(1024), 170_000_000);
+        let p = Policy::default();
+        let long = [b'x'; 1024];
+        assert!(matches!(
+            p.verify(stored, &long),
+            Err(VerifyError::Policy(PolicyError::WorkTooHigh {
+                work: 170_000_000,
+                max: 20_000_000
+            }))
+        ));
+        assert!(matches!(
+            p.hash(
+                HashParams::Sha256Crypt {
+                    rounds: Some(10_000_000)
+                },
+                &long
+            ),
+            Err(HashError::Policy(PolicyError::WorkTooHigh { .. }))
+        ));
+        assert!(
+            p.hash(HashParams::Sha512Crypt { rounds: Some(1000) }, &long)
+                .is_ok()
+        );
     }
 }

@@ -121,6 +121,7 @@ struct PolicySection {
     max_password_len: Option<usize>,
     max_bcrypt_cost: Option<u32>,
     max_shacrypt_rounds: Option<u32>,
+    max_shacrypt_work: Option<u64>,
     max_pbkdf2_work: Option<u64>,
     max_argon2_memory_kib: Option<u32>,
     max_argon2_time: Option<u32>,
@@ -243,6 +244,9 @@ fn policy(s: PolicySection) -> Result<(Policy, bool), ConfigError> {
     }
     if let Some(v) = s.max_shacrypt_rounds {
         p.max_shacrypt_rounds = v;
+    }
+    if let Some(v) = s.max_shacrypt_work {
+        p.max_shacrypt_work = v;
     }
     if let Some(v) = s.max_pbkdf2_work {
         p.max_pbkdf2_work = v;

@@ -57,6 +57,22 @@ const SHA512_TRANSPOSITION: [usize; 64] = [
     16, 59, 17, 38, 18, 39, 60, 40, 61, 19, 62, 20, 41, 63,
 ];
 
+/// [`ShaCryptHash::work`] for parameters not yet in a record.
+pub(crate) fn work(
+    variant: ShaCryptVariant,
+    rounds: u32,
+    salt_len: usize,
+    password_len: usize,
+) -> u64 {
+    // (digest, block, length padding) in bytes.
+    let (digest, block, padding) = match variant {
+        ShaCryptVariant::Sha256 => (32, 64, 9),
+        ShaCryptVariant::Sha512 => (64, 128, 17),
+    };
+    let longest_round = digest + salt_len as u64 + 2 * password_len as u64 + padding;
+    u64::from(rounds) * longest_round.div_ceil(block)
+}
+
 /// A parsed SHA-crypt hash.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ShaCryptHash {
@@ -148,6 +164,19 @@ impl ShaCryptHash {
             Some(n) => n,
             None => Self::DEFAULT_ROUNDS,
         }
+    }
+
+    /// The work of verifying a password of `password_len` bytes, in compression-function
+    /// calls: rounds × the blocks of the longest round. Each round hashes the previous
+    /// digest, the salt and up to two copies of the password, so the work grows with the
+    /// password's length as well as with the rounds.
+    pub fn work(&self, password_len: usize) -> u64 {
+        work(
+            self.variant(),
+            self.rounds(),
+            self.salt.as_bytes().len(),
+            password_len,
+        )
     }
 
     /// Whether the string names its rounds (`rounds=5000` is kept as written).
