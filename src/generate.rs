@@ -104,7 +104,8 @@ impl HashParams {
             | Scheme::HtpasswdSha1
             | Scheme::PasslibPbkdf2Sha1
             | Scheme::PasslibPbkdf2Sha256
-            | Scheme::PasslibPbkdf2Sha512 => return None,
+            | Scheme::PasslibPbkdf2Sha512
+            | Scheme::DesCrypt => return None,
         })
     }
 

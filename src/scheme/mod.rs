@@ -7,6 +7,8 @@ pub mod bcrypt;
 mod blowfish_pi;
 mod compress;
 mod crypt_rounds;
+mod des;
+pub mod descrypt;
 pub mod digest;
 mod eksblowfish;
 pub mod md5crypt;
@@ -16,7 +18,8 @@ mod pbkdf2_engine;
 pub mod shacrypt;
 
 use self::argon2::Argon2Variant;
-use self::bcrypt::BcryptVariant;
+use self::bcrypt::{BcryptHash, BcryptVariant};
+use self::descrypt::DesCryptHash;
 use self::digest::DigestVariant;
 use self::md5crypt::Md5CryptVariant;
 use self::passlib_pbkdf2::PasslibPbkdf2Variant;
@@ -63,11 +66,13 @@ pub enum Scheme {
     Argon2id,
     /// Argon2i (`$argon2i$v=19$…`).
     Argon2i,
+    /// Traditional DES crypt (13 characters, no identifier; `htpasswd -d`), legacy.
+    DesCrypt,
 }
 
 impl Scheme {
     /// Every scheme, in registry order.
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 19] = [
         Self::Bcrypt,
         Self::Md5Crypt,
         Self::Apr1,
@@ -86,6 +91,7 @@ impl Scheme {
         Self::PasslibPbkdf2Sha512,
         Self::Argon2id,
         Self::Argon2i,
+        Self::DesCrypt,
     ];
 
     /// The scheme's name, as used in vector files, on the command line and in JSON.
@@ -109,6 +115,7 @@ impl Scheme {
             Self::PasslibPbkdf2Sha512 => "passlib-pbkdf2-sha512",
             Self::Argon2id => "argon2id",
             Self::Argon2i => "argon2i",
+            Self::DesCrypt => "descrypt",
         }
     }
 
@@ -129,7 +136,18 @@ impl Scheme {
                 | Self::SftpgoSha512
                 | Self::HtpasswdSha1
                 | Self::PasslibPbkdf2Sha1
+                | Self::DesCrypt
         )
+    }
+
+    /// How many leading password bytes the scheme reads, when it ignores the rest: 72 for
+    /// bcrypt, 8 for DES crypt. `None`: every byte counts.
+    pub const fn significant_password_bytes(self) -> Option<usize> {
+        match self {
+            Self::Bcrypt => Some(BcryptHash::MAX_PASSWORD_BYTES),
+            Self::DesCrypt => Some(DesCryptHash::MAX_PASSWORD_BYTES),
+            _ => None,
+        }
     }
 }
 
@@ -152,21 +170,25 @@ pub(crate) enum Family {
     Pbkdf2Shared(Pbkdf2Variant, PasslibPbkdf2Variant),
     Digest(DigestVariant),
     Argon2(Argon2Variant),
+    DesCrypt,
 }
 
-/// How a stored string names its scheme: `$id$…`, or a `{NAME}…` prefix for the unsalted
-/// digests, which have no `$id$`.
+/// How a stored string names its scheme: `$id$…`, a `{NAME}…` prefix for the unsalted
+/// digests, which have no `$id$`, or nothing at all (DES crypt).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Id {
     /// The text between the first two `$`.
     Dollar(&'static str),
     /// The prefix up to and including the first `}`, braces included.
     Braced(&'static str),
+    /// No identifier: the whole string's shape names the scheme. Only DES crypt (13
+    /// characters of the crypt alphabet) is known this way, so at most one entry has it.
+    Shape,
 }
 
 /// The registry: the exact identifier (between the first two `$`, or a whole `{NAME}`
-/// prefix) → family. Identifiers are compared byte for byte; nothing is matched by prefix or
-/// case-folded.
+/// prefix, or for DES crypt the string's shape) → family. Identifiers are compared byte for
+/// byte; nothing is matched by prefix or case-folded.
 pub(crate) const REGISTRY: &[(Id, Family)] = &[
     (Id::Dollar("2a"), Family::Bcrypt(BcryptVariant::A)),
     (Id::Dollar("2b"), Family::Bcrypt(BcryptVariant::B)),
@@ -216,6 +238,7 @@ pub(crate) const REGISTRY: &[(Id, Family)] = &[
         Id::Braced("{SHA}"),
         Family::Digest(DigestVariant::Sha1Base64),
     ),
+    (Id::Shape, Family::DesCrypt),
 ];
 
 /// The family named by the text between the first two `$`.
@@ -234,6 +257,16 @@ pub(crate) fn lookup_braced(prefix: &[u8]) -> Option<Family> {
     })
 }
 
+/// The family a string without any identifier belongs to by its shape, if any.
+pub(crate) fn lookup_shape(text: &[u8]) -> Option<Family> {
+    REGISTRY
+        .iter()
+        .find_map(|&(name, family)| match (name, family) {
+            (Id::Shape, Family::DesCrypt) if DesCryptHash::has_shape(text) => Some(family),
+            _ => None,
+        })
+}
+
 impl Family {
     pub(crate) const fn scheme(self) -> Scheme {
         match self {
@@ -245,6 +278,7 @@ impl Family {
             Self::PasslibPbkdf2(v) => v.scheme(),
             Self::Digest(v) => v.scheme(),
             Self::Argon2(v) => v.scheme(),
+            Self::DesCrypt => Scheme::DesCrypt,
         }
     }
 
@@ -321,5 +355,20 @@ mod tests {
         assert!(lookup_braced(b"{SHA1}").is_none());
         assert!(lookup_braced(b"{SSHA}").is_none());
         assert!(lookup_braced(b"MD5").is_none());
+        assert_eq!(lookup_shape(b"abJnggxhB/yWI"), Some(Family::DesCrypt));
+        assert_eq!(lookup_shape(b"abJnggxhB/yWI."), None);
+        assert_eq!(lookup_shape(b"abJnggxhB/yW"), None);
+        assert_eq!(lookup_shape(b"abJnggxhB/y-I"), None);
+        assert_eq!(lookup_shape(b"_J9..XlcG5E1H5trwtF2"), None);
+        assert_eq!(lookup_shape(b"password"), None);
+        assert!(lookup_dollar(b"abJnggxhB/yWI").is_none());
+    }
+
+    #[test]
+    fn significant_lengths() {
+        assert_eq!(Scheme::Bcrypt.significant_password_bytes(), Some(72));
+        assert_eq!(Scheme::DesCrypt.significant_password_bytes(), Some(8));
+        assert_eq!(Scheme::Md5Crypt.significant_password_bytes(), None);
+        assert!(Scheme::DesCrypt.is_legacy());
     }
 }
