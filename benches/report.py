@@ -19,6 +19,7 @@ TARGETS = {
     "bcrypt-cost12": [("libxcrypt", 0.95)],
     "md5crypt": [("libxcrypt", 0.90)],
     "apr1": [("libxcrypt", 0.90)],
+    "descrypt": [("libxcrypt", 1.10)],
     "sha512crypt-400000": [("libxcrypt", 0.90)],
     "sha256crypt-800000": [("libxcrypt", 0.30)],
     "pbkdf2-sha256-1000000": [("limit-rustcrypto", 1.10), ("limit-openssl", None)],

@@ -90,6 +90,10 @@ fn md5crypt(c: &mut Criterion) {
     g.finish();
 }
 
+fn descrypt(c: &mut Criterion) {
+    crypt_group(c, "descrypt", "ab", |_| {});
+}
+
 /// The apr1 hash of PASSWORD, from OpenSSL's command line (an independent implementation).
 fn apr1_of(setting: &str) -> String {
     use std::io::Write as _;
@@ -312,5 +316,5 @@ fn batch(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bcrypt, md5crypt, shacrypt, pbkdf2, batch);
+criterion_group!(benches, bcrypt, md5crypt, descrypt, shacrypt, pbkdf2, batch);
 criterion_main!(benches);

@@ -132,13 +132,15 @@ pub(crate) fn yescrypt_encode(bytes: &[u8], out: &mut impl core::fmt::Write) -> 
     Ok(())
 }
 
-/// Decodes bcrypt base64 (big-endian bit order, no padding). The unused low bits of the last
-/// character must be zero.
-pub(crate) fn bcrypt_decode<const N: usize, const C: usize>(
+/// Decodes big-endian base64 (a plain bit stream in 6-bit characters, no padding) in the
+/// alphabet whose reverse table is `table`. The unused low bits of the last character must be
+/// zero.
+fn big_endian_decode<const N: usize, const C: usize>(
     text: &[u8],
+    table: &[u8; 256],
 ) -> Result<[u8; N], ParseErrorKind> {
     debug_assert_eq!(C, encoded_len(N));
-    let s = sextets::<C>(text, &BCRYPT_REVERSE)?;
+    let s = sextets::<C>(text, table)?;
     let mut out = [0u8; N];
     let mut acc: u32 = 0;
     let mut nbits = 0;
@@ -159,8 +161,12 @@ pub(crate) fn bcrypt_decode<const N: usize, const C: usize>(
     Ok(out)
 }
 
-/// Encodes bytes in bcrypt base64, the inverse of [`bcrypt_decode`].
-pub(crate) fn bcrypt_encode(bytes: &[u8], out: &mut impl core::fmt::Write) -> core::fmt::Result {
+/// Encodes bytes in big-endian base64 over `alphabet`, the inverse of [`big_endian_decode`].
+fn big_endian_encode(
+    bytes: &[u8],
+    alphabet: &[u8; 64],
+    out: &mut impl core::fmt::Write,
+) -> core::fmt::Result {
     let mut acc: u32 = 0;
     let mut nbits = 0;
     for &b in bytes {
@@ -168,18 +174,48 @@ pub(crate) fn bcrypt_encode(bytes: &[u8], out: &mut impl core::fmt::Write) -> co
         nbits += 8;
         while nbits >= 6 {
             nbits -= 6;
-            out.write_char(char::from(
-                BCRYPT_ALPHABET[((acc >> nbits) & 0x3f) as usize],
-            ))?;
+            out.write_char(char::from(alphabet[((acc >> nbits) & 0x3f) as usize]))?;
         }
         acc &= (1 << nbits) - 1;
     }
     if nbits > 0 {
-        out.write_char(char::from(
-            BCRYPT_ALPHABET[((acc << (6 - nbits)) & 0x3f) as usize],
-        ))?;
+        out.write_char(char::from(alphabet[((acc << (6 - nbits)) & 0x3f) as usize]))?;
     }
     Ok(())
+}
+
+/// Decodes bcrypt base64 (big-endian bit order, no padding). The unused low bits of the last
+/// character must be zero.
+pub(crate) fn bcrypt_decode<const N: usize, const C: usize>(
+    text: &[u8],
+) -> Result<[u8; N], ParseErrorKind> {
+    big_endian_decode::<N, C>(text, &BCRYPT_REVERSE)
+}
+
+/// Encodes bytes in bcrypt base64, the inverse of [`bcrypt_decode`].
+pub(crate) fn bcrypt_encode(bytes: &[u8], out: &mut impl core::fmt::Write) -> core::fmt::Result {
+    big_endian_encode(bytes, BCRYPT_ALPHABET, out)
+}
+
+/// Decodes DES crypt's digest encoding: the crypt(3) alphabet in bcrypt's big-endian bit
+/// order. The unused low bits of the last character must be zero.
+pub(crate) fn crypt_big_endian_decode<const N: usize, const C: usize>(
+    text: &[u8],
+) -> Result<[u8; N], ParseErrorKind> {
+    big_endian_decode::<N, C>(text, &CRYPT_REVERSE)
+}
+
+/// Encodes bytes as DES crypt writes its digest, the inverse of [`crypt_big_endian_decode`].
+pub(crate) fn crypt_big_endian_encode(
+    bytes: &[u8],
+    out: &mut impl core::fmt::Write,
+) -> core::fmt::Result {
+    big_endian_encode(bytes, CRYPT_ALPHABET, out)
+}
+
+/// The 6-bit value of a crypt(3) alphabet character, or `None` outside the alphabet.
+pub(crate) fn crypt64_value(c: u8) -> Option<u8> {
+    Some(CRYPT_REVERSE[usize::from(c)]).filter(|&v| v != 0xff)
 }
 
 /// Standard base64 as Go's `base64.StdEncoding` decodes it: padding required, non-zero
@@ -466,6 +502,29 @@ mod tests {
             bcrypt_decode::<23, 31>(&bad),
             Err(ParseErrorKind::NonCanonical)
         );
+    }
+
+    #[test]
+    fn crypt_big_endian_matches_des_crypt() {
+        // libxcrypt: crypt("password", "ab") = "abJnggxhB/yWI"; these are its last 11 chars.
+        let digest = crypt_big_endian_decode::<8, 11>(b"JnggxhB/yWI").unwrap();
+        let mut text = String::new();
+        crypt_big_endian_encode(&digest, &mut text).unwrap();
+        assert_eq!(text, "JnggxhB/yWI");
+        // The 11th character carries 4 bits: "I" (20) + 1, 2 or 3 sets the unused ones.
+        for last in [b'J', b'K', b'L'] {
+            let mut bad = *b"JnggxhB/yWI";
+            bad[10] = last;
+            assert_eq!(
+                crypt_big_endian_decode::<8, 11>(&bad),
+                Err(ParseErrorKind::NonCanonical)
+            );
+        }
+        assert!(crypt_big_endian_decode::<8, 11>(b"JnggxhB/yWM").is_ok());
+        assert_eq!(crypt64_value(b'.'), Some(0));
+        assert_eq!(crypt64_value(b'z'), Some(63));
+        assert_eq!(crypt64_value(b'-'), None);
+        assert_eq!(crypt64_value(0xff), None);
     }
 
     #[test]

@@ -105,7 +105,8 @@ impl HashParams {
             | Scheme::PasslibPbkdf2Sha1
             | Scheme::PasslibPbkdf2Sha256
             | Scheme::PasslibPbkdf2Sha512
-            | Scheme::Yescrypt => return None,
+            | Scheme::Yescrypt
+            | Scheme::DesCrypt => return None,
         })
     }
 

@@ -17,7 +17,9 @@ pub struct Verified {
     /// The hash should be replaced: a legacy scheme, a cost below the policy's target, or not
     /// the preferred scheme.
     pub needs_rehash: bool,
-    /// bcrypt read only the first 72 bytes of a longer password.
+    /// The scheme read only the first
+    /// [`significant_password_bytes`](Scheme::significant_password_bytes) of a longer
+    /// password (bcrypt 72, DES crypt 8): the rest did not count.
     pub truncated: bool,
 }
 
@@ -66,9 +68,9 @@ pub struct Policy {
     /// Highest yescrypt `p` verified, 16 by default (`crypt_gensalt` writes 1; the blocks run
     /// one after another here).
     pub max_yescrypt_parallelism: u32,
-    /// Whether legacy schemes (md5crypt, apr1, pbkdf2-sha1, passlib's `$pbkdf2$`, the unsalted `{MD5}`, `{SHA256}`,
-    /// `{SHA512}` and `{SHA}` digests) verify at all. They always need a
-    /// rehash when they do.
+    /// Whether legacy schemes (md5crypt, apr1, pbkdf2-sha1, passlib's `$pbkdf2$`, the unsalted
+    /// `{MD5}`, `{SHA256}`, `{SHA512}` and `{SHA}` digests, DES crypt) verify at all. They
+    /// always need a rehash when they do.
     pub allow_legacy: bool,
     /// The scheme and parameters of new hashes, and the target below which a hash needs a
     /// rehash. bcrypt cost 12 by default, written as `$2a$`.
@@ -131,7 +133,7 @@ impl Policy {
             StoredHash::PasslibPbkdf2(h) => self.check_pbkdf2_work(h.work()),
             StoredHash::Argon2(h) => self.check_argon2(h.m(), h.t(), h.p()),
             StoredHash::Yescrypt(h) => self.check_yescrypt(h),
-            StoredHash::Md5Crypt(_) | StoredHash::Digest(_) => Ok(()),
+            StoredHash::Md5Crypt(_) | StoredHash::Digest(_) | StoredHash::DesCrypt(_) => Ok(()),
         }
     }
 
@@ -253,11 +255,13 @@ impl Policy {
         if !hash.matches(password) {
             return Err(VerifyError::Mismatch);
         }
+        let scheme = hash.scheme();
         Ok(Verified {
-            scheme: hash.scheme(),
+            scheme,
             needs_rehash: self.needs_rehash(hash),
-            truncated: matches!(hash, StoredHash::Bcrypt(_))
-                && crate::scheme::bcrypt::BcryptHash::truncates(password),
+            truncated: scheme
+                .significant_password_bytes()
+                .is_some_and(|n| password.len() > n),
         })
     }
 
@@ -459,6 +463,35 @@ mod tests {
                 .name(),
             "LegacyScheme"
         );
+    }
+
+    #[test]
+    fn des_crypt_is_legacy_and_reports_truncation() {
+        // crypt("password", "ab") in libxcrypt.
+        let des = "abJnggxhB/yWI";
+        let p = Policy::default();
+        let v = p.verify(des, b"password").unwrap();
+        assert_eq!(v.scheme, Scheme::DesCrypt);
+        assert!(v.needs_rehash && !v.truncated);
+        let v = p.verify(des, b"password123").unwrap();
+        assert!(v.truncated);
+        assert_eq!(p.verify(des, b"passwore"), Err(VerifyError::Mismatch));
+        let (_, new) = p.verify_and_update(des, b"password123").unwrap();
+        // The rehash keeps the whole password, not the 8 bytes DES read.
+        let new = new.unwrap();
+        assert!(p.verify(&new, b"password123").is_ok());
+        assert_eq!(p.verify(&new, b"password"), Err(VerifyError::Mismatch));
+        assert_eq!(
+            Policy::strict()
+                .verify(des, b"password")
+                .unwrap_err()
+                .name(),
+            "LegacyScheme"
+        );
+        // bcrypt keeps its own length: 73 bytes against a hash of the first 72.
+        let b = p.hash(HashParams::Bcrypt { cost: 4 }, &[b'a'; 72]).unwrap();
+        assert!(p.verify(&b, &[b'a'; 73]).unwrap().truncated);
+        assert!(!p.verify(&b, &[b'a'; 72]).unwrap().truncated);
     }
 
     #[test]

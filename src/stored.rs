@@ -6,13 +6,14 @@ use core::str::FromStr;
 use crate::error::{ParseError, ParseErrorKind};
 use crate::scheme::argon2::Argon2Hash;
 use crate::scheme::bcrypt::BcryptHash;
+use crate::scheme::descrypt::DesCryptHash;
 use crate::scheme::digest::DigestHash;
 use crate::scheme::md5crypt::Md5CryptHash;
 use crate::scheme::passlib_pbkdf2::{PasslibPbkdf2Hash, is_sftpgo_digest};
 use crate::scheme::pbkdf2::Pbkdf2Hash;
 use crate::scheme::shacrypt::ShaCryptHash;
 use crate::scheme::yescrypt::YescryptHash;
-use crate::scheme::{Family, Scheme, lookup_braced, lookup_dollar};
+use crate::scheme::{Family, Scheme, lookup_braced, lookup_dollar, lookup_shape};
 
 /// A stored password hash, parsed. `Display` gives back the exact string it was parsed from;
 /// `Debug` shows the scheme and parameters but never the salt or digest.
@@ -35,6 +36,8 @@ pub enum StoredHash {
     Digest(DigestHash),
     /// `$y$`.
     Yescrypt(YescryptHash),
+    /// Traditional DES crypt: 13 characters of the crypt alphabet, no identifier.
+    DesCrypt(DesCryptHash),
 }
 
 impl StoredHash {
@@ -43,7 +46,16 @@ impl StoredHash {
     ///
     /// Lock and no-login markers (empty, `*…`, `!…`) are [`ParseErrorKind::Disabled`].
     /// Strings that start with `{` are looked up by their whole `{NAME}` prefix (the unsalted
-    /// digests); all others by the identifier between their first two `$`.
+    /// digests), strings that start with `$` by the identifier between their first two `$`.
+    ///
+    /// DES crypt has no identifier: a string is DES crypt when it is exactly 13 characters of
+    /// the crypt alphabet `./0-9A-Za-z`, and any other string without `$` or `{` is
+    /// [`ParseErrorKind::UnknownScheme`]. Its shape being its only mark, a near miss (12 or
+    /// 14 characters, a character outside the alphabet) is no more DES crypt than a plain-text
+    /// password such as `password` or a bare digest is, so it gets no DES-specific error. A
+    /// DES-shaped string whose last character has non-zero unused bits is DES crypt's
+    /// [`ParseErrorKind::NonCanonical`]. BSDi extended DES (`_` + 19 characters) is another
+    /// scheme, not verified: [`ParseErrorKind::UnknownScheme`], like yescrypt or scrypt.
     pub fn parse(stored: &str) -> Result<Self, ParseError> {
         let bytes = stored.as_bytes();
         // Checked before any slicing, so later code may treat every byte as a character.
@@ -54,7 +66,7 @@ impl StoredHash {
             [] | [b'!' | b'*', ..] => return Err(ParseError::new(ParseErrorKind::Disabled)),
             [b'{', ..] => return Self::parse_braced(bytes),
             [b'$', rest @ ..] => rest,
-            _ => return Err(ParseError::new(ParseErrorKind::UnknownScheme)),
+            _ => return Self::parse_unprefixed(bytes),
         };
         let (id, body) = match rest.iter().position(|&c| c == b'$') {
             Some(end) => (&rest[..end], &rest[end + 1..]),
@@ -91,7 +103,9 @@ impl StoredHash {
             }
             Family::Argon2(v) => Self::Argon2(Argon2Hash::parse(v, body)?),
             Family::Yescrypt => Self::Yescrypt(YescryptHash::parse(body)?),
-            Family::Digest(_) => return Err(ParseError::new(ParseErrorKind::UnknownScheme)),
+            Family::Digest(_) | Family::DesCrypt => {
+                return Err(ParseError::new(ParseErrorKind::UnknownScheme));
+            }
         })
     }
 
@@ -107,6 +121,14 @@ impl StoredHash {
         }
     }
 
+    /// A string without `$id$` or `{NAME}`: a scheme recognised by its shape, or none.
+    fn parse_unprefixed(bytes: &[u8]) -> Result<Self, ParseError> {
+        match lookup_shape(bytes) {
+            Some(Family::DesCrypt) => Ok(Self::DesCrypt(DesCryptHash::parse(bytes)?)),
+            _ => Err(ParseError::new(ParseErrorKind::UnknownScheme)),
+        }
+    }
+
     /// The scheme.
     pub const fn scheme(&self) -> Scheme {
         match self {
@@ -118,6 +140,7 @@ impl StoredHash {
             Self::Digest(h) => h.variant().scheme(),
             Self::Argon2(h) => h.variant().scheme(),
             Self::Yescrypt(_) => Scheme::Yescrypt,
+            Self::DesCrypt(_) => Scheme::DesCrypt,
         }
     }
 
@@ -133,6 +156,7 @@ impl StoredHash {
             Self::Digest(h) => h.matches(password),
             Self::Argon2(h) => h.matches(password),
             Self::Yescrypt(h) => h.matches(password),
+            Self::DesCrypt(h) => h.matches(password),
         }
     }
 }
@@ -162,6 +186,7 @@ impl fmt::Display for StoredHash {
             Self::Digest(h) => h.fmt(f),
             Self::Argon2(h) => h.fmt(f),
             Self::Yescrypt(h) => h.fmt(f),
+            Self::DesCrypt(h) => h.fmt(f),
         }
     }
 }
@@ -209,6 +234,38 @@ mod tests {
         assert_eq!(kind("{MD5}"), ParseErrorKind::InvalidLength);
         assert_eq!(kind("{SHA}"), ParseErrorKind::InvalidLength);
         assert_eq!(kind("$MD5$"), ParseErrorKind::UnknownScheme);
+    }
+
+    #[test]
+    fn des_crypt_by_shape_only() {
+        // crypt("password", "ab") in libxcrypt.
+        let h = StoredHash::parse("abJnggxhB/yWI").unwrap();
+        assert_eq!(h.scheme(), Scheme::DesCrypt);
+        assert_eq!(h.to_string(), "abJnggxhB/yWI");
+        assert!(h.matches(b"password"));
+        for s in [
+            "abJnggxhB/yW",
+            "abJnggxhB/yWI.",
+            "abJnggxhB-yWI",
+            " abJnggxhB/yW",
+            "_J9..XlcG5E1H5trwtF2",
+            "_abJnggxhB/yWI",
+            "password",
+            "ab",
+        ] {
+            let e = StoredHash::parse(s).unwrap_err();
+            assert_eq!(
+                (e.kind(), e.scheme()),
+                (ParseErrorKind::UnknownScheme, None),
+                "{s:?}"
+            );
+        }
+        let e = StoredHash::parse("abJnggxhB/yWJ").unwrap_err();
+        assert_eq!(e.kind(), ParseErrorKind::NonCanonical);
+        assert_eq!(e.scheme(), Some(Scheme::DesCrypt));
+        assert_eq!(kind("*abJnggxhB/yWI"), ParseErrorKind::Disabled);
+        assert_eq!(kind("!abJnggxhB/yWI"), ParseErrorKind::Disabled);
+        assert_eq!(kind("abJnggxhB/yW\u{e9}"), ParseErrorKind::NonAscii);
     }
 
     #[test]

@@ -88,6 +88,41 @@ fn verify_json_and_policy_flags() {
 }
 
 #[test]
+fn truncation_is_reported_with_the_schemes_length() {
+    // crypt("password", "ab") in libxcrypt: DES crypt reads 8 bytes.
+    let out = passgate(&["verify", "abJnggxhB/yWI"], b"password123");
+    assert_eq!(code(&out), 0);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text.trim_end(),
+        "match (descrypt), needs rehash, password truncated to 8 bytes"
+    );
+    let out = passgate(&["verify", "--json", "abJnggxhB/yWI"], b"password");
+    assert_eq!(json(&out)["truncated"], false);
+    let out = passgate(
+        &["verify", "--policy", "strict", "abJnggxhB/yWI"],
+        b"password",
+    );
+    assert_eq!(code(&out), 2);
+
+    let bcrypt72 =
+        String::from_utf8(passgate(&["hash", "--cost", "4"], &[b'a'; 72]).stdout).unwrap();
+    let out = passgate(&["verify", bcrypt72.trim_end()], &[b'a'; 80]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(", password truncated to 72 bytes"), "{text}");
+
+    let out = passgate(&["identify", "--json", "abJnggxhB/yWI"], b"");
+    assert_eq!(code(&out), 0);
+    let v = json(&out);
+    assert_eq!(v[0]["scheme"], "descrypt");
+    assert_eq!(v[0]["legacy"], true);
+    assert_eq!(v[0]["needs_rehash"], true);
+    assert_eq!(v[0]["parameters"]["significant_bytes"], 8);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("JnggxhB"), "{text}");
+}
+
+#[test]
 fn verify_reads_the_stored_hash_from_a_file() {
     let dir = std::env::temp_dir().join(format!("passgate-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

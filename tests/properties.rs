@@ -40,6 +40,15 @@ fn crypt_b64(bytes: &[u8]) -> String {
 /// bcrypt base64: a plain big-endian bit stream in 6-bit characters, the last one padded
 /// with zero bits, no `=`.
 fn bcrypt_b64(bytes: &[u8]) -> String {
+    big_endian_b64(bytes, BCRYPT_ALPHABET)
+}
+
+/// DES crypt's digest encoding: bcrypt's bit order in the crypt alphabet.
+fn des_b64(bytes: &[u8]) -> String {
+    big_endian_b64(bytes, CRYPT_ALPHABET)
+}
+
+fn big_endian_b64(bytes: &[u8], alphabet: &[u8; 64]) -> String {
     let mut out = String::new();
     let total_bits = bytes.len() * 8;
     let bit = |i: usize| -> u32 {
@@ -52,7 +61,7 @@ fn bcrypt_b64(bytes: &[u8]) -> String {
     let mut pos = 0;
     while pos < total_bits {
         let v = (0..6).fold(0u32, |v, j| (v << 1) | bit(pos + j));
-        out.push(char::from(BCRYPT_ALPHABET[v as usize]));
+        out.push(char::from(alphabet[v as usize]));
         pos += 6;
     }
     out
@@ -120,6 +129,12 @@ fn own_encoders_match_known_values() {
     );
     assert_eq!(yescrypt_uint(1, 1) + &yescrypt_uint(2, 2), "..");
     assert_eq!(yescrypt_uint(48, 0), "k.");
+    // DES crypt: 64 bits in 11 characters, the last with 2 zero bits; crypt("password",
+    // "ab") in libxcrypt is "abJnggxhB/yWI".
+    assert_eq!(des_b64(&[0; 8]), "...........");
+    assert_eq!(des_b64(&[0xff; 8]), "zzzzzzzzzzw");
+    let des = StoredHash::parse("abJnggxhB/yWI").unwrap();
+    assert_eq!(des.to_string(), "abJnggxhB/yWI");
     // A real bcrypt hash (SFTPGo's documented example) round-trips through the crate.
     let doc = "$2a$14$ajq8Q7fbtFRQvXpdCq7Jcuy.Rx1h/L4J60Otx.gyNLbAYctGMJ9tK";
     assert_eq!(StoredHash::parse(doc).unwrap().to_string(), doc);
@@ -375,6 +390,16 @@ fn yescrypt_record() -> impl Strategy<Value = Generated> {
         })
 }
 
+/// DES crypt: a 2-character salt and the 64-bit digest in 11 characters, no identifier.
+fn descrypt_record() -> impl Strategy<Value = Generated> {
+    let salt_char = prop::sample::select(CRYPT_ALPHABET.to_vec()).prop_map(char::from);
+    (salt_char.clone(), salt_char, any::<[u8; 8]>()).prop_map(|(a, b, digest)| Generated {
+        text: format!("{a}{b}{}", des_b64(&digest)),
+        scheme: Scheme::DesCrypt,
+        cost: None,
+    })
+}
+
 fn any_record() -> impl Strategy<Value = Generated> {
     prop_oneof![
         bcrypt_record(),
@@ -384,6 +409,7 @@ fn any_record() -> impl Strategy<Value = Generated> {
         digest_record(),
         passlib_pbkdf2_record(),
         yescrypt_record(),
+        descrypt_record(),
     ]
 }
 
@@ -567,6 +593,18 @@ proptest! {
     }
 
     #[test]
+    fn des_crypt_pad_bits_are_non_canonical(g in descrypt_record(), pad in 1usize..=3) {
+        let mut text = g.text.into_bytes();
+        let last = CRYPT_ALPHABET.iter().position(|&c| c == text[12]).unwrap();
+        text[12] = CRYPT_ALPHABET[last | pad];
+        let e = StoredHash::parse(core::str::from_utf8(&text).unwrap()).unwrap_err();
+        prop_assert_eq!(
+            (e.kind(), e.scheme()),
+            (ParseErrorKind::NonCanonical, Some(Scheme::DesCrypt))
+        );
+    }
+
+    #[test]
     fn single_character_mutations_fail_or_round_trip(g in any_record(), m in mutation()) {
         let mutated = mutate(&g.text, &m);
         check_round_trip(&mutated)?;
@@ -597,7 +635,8 @@ proptest! {
             | Scheme::SftpgoMd5
             | Scheme::SftpgoSha256
             | Scheme::SftpgoSha512
-            | Scheme::HtpasswdSha1 => None,
+            | Scheme::HtpasswdSha1
+            | Scheme::DesCrypt => None,
             Scheme::Yescrypt => Some(policy.max_yescrypt_memory_kib),
             _ => Some(policy.max_pbkdf2_work),
         };
@@ -635,7 +674,10 @@ proptest! {
     }
 
     #[test]
-    fn strict_policy_refuses_legacy_records(g in md5crypt_record(), password in "[a-z]{1,16}") {
+    fn strict_policy_refuses_legacy_records(
+        g in prop_oneof![md5crypt_record(), descrypt_record()],
+        password in "[a-z]{1,16}",
+    ) {
         let mut policy = Policy::strict();
         policy.max_password_len = 64;
         let got = policy.verify(&g.text, password.as_bytes());

@@ -97,8 +97,8 @@ fn every_scheme_has_a_vector_file_and_files_hold_their_scheme() {
 }
 
 /// The registry ids, as the prefixes that carry them, to re-label hashes with another
-/// scheme's id.
-const PREFIXES: [&str; 19] = [
+/// scheme's id; DES crypt's is the empty prefix.
+const PREFIXES: [&str; 20] = [
     "$2a$",
     "$2b$",
     "$2y$",
@@ -118,18 +118,21 @@ const PREFIXES: [&str; 19] = [
     "{SHA256}",
     "{SHA512}",
     "{SHA}",
+    "",
 ];
 
 fn is_bcrypt(prefix: &str) -> bool {
     matches!(prefix, "$2a$" | "$2b$" | "$2y$")
 }
 
-/// Splits a stored string into its registry prefix and the rest.
+/// Splits a stored string into its registry prefix and the rest (DES crypt has no prefix).
 fn split_prefix(stored: &str) -> (&str, &str) {
     let end = if stored.starts_with('{') {
         stored.find('}').unwrap() + 1
+    } else if let Some(rest) = stored.strip_prefix('$') {
+        rest.find('$').unwrap() + 2
     } else {
-        stored[1..].find('$').unwrap() + 2
+        0
     };
     stored.split_at(end)
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use passgate::scheme::descrypt::DesCryptHash;
 use passgate::scheme::pbkdf2::Pbkdf2Variant;
 use passgate::{HashParams, Policy, Scheme, StoredHash, VerifyError};
 use serde_json::{Value, json};
@@ -129,7 +130,7 @@ impl CostFlags {
     }
 }
 
-/// The schemes `hash` can write (md5crypt and apr1 are verify-only).
+/// The schemes `hash` can write (md5crypt, apr1 and DES crypt are verify-only).
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum HashScheme {
     Bcrypt,
@@ -152,7 +153,7 @@ enum PolicyName {
     /// Legacy schemes verify and always need a rehash.
     Default,
     /// Legacy schemes (md5crypt, apr1, pbkdf2-sha1, passlib's pbkdf2 (SHA-1), the unsalted
-    /// digests) are refused.
+    /// digests, DES crypt) are refused.
     Strict,
 }
 
@@ -306,8 +307,12 @@ fn verify(policy: &Policy, stored: &str, out: &Output) -> anyhow::Result<u8> {
             if v.needs_rehash {
                 line.push_str(", needs rehash");
             }
-            if v.truncated {
-                line.push_str(", password truncated to 72 bytes");
+            if let Some(n) = v
+                .scheme
+                .significant_password_bytes()
+                .filter(|_| v.truncated)
+            {
+                line.push_str(&format!(", password truncated to {n} bytes"));
             }
             println!("{line}");
         }
@@ -361,6 +366,10 @@ fn parameters(hash: &StoredHash) -> Vec<(&'static str, Value)> {
             ("prefix", json!(h.variant().prefix())),
             ("digest_bytes", json!(h.variant().digest_len())),
             ("salted", json!(false)),
+        ],
+        StoredHash::DesCrypt(_) => vec![
+            ("encryptions", json!(DesCryptHash::ENCRYPTIONS)),
+            ("significant_bytes", json!(DesCryptHash::MAX_PASSWORD_BYTES)),
         ],
         _ => Vec::new(),
     }

@@ -24,7 +24,7 @@ use super::sftpgo::{
 };
 use super::store::UserStore;
 use super::user::User;
-use crate::{HashError, ParseErrorKind, Policy, StoredHash};
+use crate::{HashError, ParseErrorKind, Policy, Scheme, StoredHash};
 
 /// A decision on the way through the pipeline.
 struct Step {
@@ -321,7 +321,9 @@ impl<S: UserStore> Pipeline<S> {
 
     /// A hook's `password` is stored as SFTPGo would: a recognised hash as is (bcrypt
     /// written `$2a$`, the only bcrypt id SFTPGo reads), a lock marker as is, and anything
-    /// else taken as plain text and hashed in the preferred scheme.
+    /// else taken as plain text and hashed in the preferred scheme. DES crypt counts as plain
+    /// text: it has no identifier, SFTPGo does not recognise it, and 13 letters and digits
+    /// may well be a password.
     fn prepare_password(&self, map: &mut Map<String, Value>) -> Result<(), HookError> {
         let Some(value) = map.get_mut("password") else {
             return Ok(());
@@ -333,7 +335,7 @@ impl<S: UserStore> Pipeline<S> {
             return Ok(());
         }
         match StoredHash::parse(text) {
-            Ok(_) => {
+            Ok(h) if h.scheme() != Scheme::DesCrypt => {
                 for id in ["$2b$", "$2y$"] {
                     if let Some(rest) = text.strip_prefix(id) {
                         *text = format!("$2a${rest}");
@@ -342,7 +344,7 @@ impl<S: UserStore> Pipeline<S> {
                 Ok(())
             }
             Err(e) if e.kind() == ParseErrorKind::Disabled || text.starts_with('$') => Ok(()),
-            Err(_) => {
+            _ => {
                 let plain = Zeroizing::new(std::mem::take(text));
                 let hash = self
                     .policy
@@ -564,6 +566,11 @@ mod tests {
         assert_eq!(check(&p, &mut m, MD5CRYPT), MD5CRYPT);
         assert_eq!(check(&p, &mut m, "!"), "!");
         assert_eq!(check(&p, &mut m, "$2a$99$bad"), "$2a$99$bad");
+        for des_shaped in ["abJnggxhB/yWI", "abJnggxhB/yWJ"] {
+            let stored = check(&p, &mut m, des_shaped);
+            assert!(stored.starts_with("$2a$04$"), "{des_shaped}");
+            assert!(p.policy().verify(&stored, des_shaped.as_bytes()).is_ok());
+        }
         m.insert("password".into(), json!(5));
         assert!(p.prepare_password(&mut m).is_err());
     }

@@ -3,8 +3,8 @@
 //! - Schemes passgate parses and SFTPGo reads are written unchanged, except bcrypt `$2b$` and
 //!   `$2y$`, written as `$2a$` (SFTPGo reads bcrypt only as `$2a$` and would otherwise take
 //!   the hash for a plaintext password).
-//! - Schemes passgate parses but SFTPGo cannot check (`{SHA}`, passlib's PBKDF2, argon2i) are
-//!   refused like any unreadable format.
+//! - Schemes passgate parses but SFTPGo cannot check (`{SHA}`, passlib's PBKDF2, argon2i, DES
+//!   crypt) are refused like any unreadable format.
 //! - `$y$` (yescrypt) is written like the others, with a note: SFTPGo reads it only when built
 //!   with the `unixcrypt` tag.
 //! - Lock markers never become a password; anything else is a [`HashProblem`].
@@ -25,7 +25,7 @@ pub(crate) enum Credential {
     Unusable(HashProblem),
 }
 
-/// The crypt(3) base64 alphabet (DES crypt).
+/// The crypt(3) base64 alphabet (BSDi extended DES).
 fn is_crypt64(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'.' || c == b'/'
 }
@@ -73,6 +73,7 @@ fn sftpgo_cannot_read(scheme: Scheme) -> Option<&'static str> {
             Some("passlib's pbkdf2 (adapted base64)")
         }
         Scheme::Argon2i => Some("argon2i/argon2d"),
+        Scheme::DesCrypt => Some("DES crypt"),
         _ => None,
     }
 }
@@ -92,8 +93,6 @@ fn pass_through(text: &str) -> Credential {
         "scrypt"
     } else if text.starts_with("$md5") {
         "Sun md5crypt"
-    } else if bytes.len() == 13 && bytes.iter().copied().all(is_crypt64) {
-        "DES crypt"
     } else if bytes.len() == 20 && bytes[0] == b'_' && bytes[1..].iter().copied().all(is_crypt64) {
         "BSDi extended DES"
     } else if bytes.first() == Some(&b'$') {
@@ -180,6 +179,9 @@ mod tests {
                 "{SHA} (unsalted SHA-1)",
             ),
             ("abJnggxhB/yWI", "DES crypt"),
+            // Non-zero unused bits: malformed, but still DES crypt, which SFTPGo cannot read.
+            ("abJnggxhB/yWJ", "DES crypt"),
+            ("_J9..XlcG5E1H5trwtF2", "BSDi extended DES"),
             ("$2x$05$abcdefghijklmnopqrstuu", "this bcrypt variant"),
             ("$argon2i$v=19$m=1,t=1,p=1$c2FsdA$aGFzaA", "argon2i/argon2d"),
             ("$9$x$y", "an unknown $id$ scheme"),

@@ -140,11 +140,6 @@ impl BcryptHash {
         computed.zeroize();
         ok
     }
-
-    /// Whether `password` is longer than bcrypt reads.
-    pub(crate) const fn truncates(password: &[u8]) -> bool {
-        password.len() > Self::MAX_PASSWORD_BYTES
-    }
 }
 
 /// The password's first 72 bytes with its C string terminator, as every bcrypt

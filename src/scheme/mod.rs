@@ -7,6 +7,8 @@ pub mod bcrypt;
 mod blowfish_pi;
 mod compress;
 mod crypt_rounds;
+mod des;
+pub mod descrypt;
 pub mod digest;
 mod eksblowfish;
 pub mod md5crypt;
@@ -17,7 +19,8 @@ pub mod shacrypt;
 pub mod yescrypt;
 
 use self::argon2::Argon2Variant;
-use self::bcrypt::BcryptVariant;
+use self::bcrypt::{BcryptHash, BcryptVariant};
+use self::descrypt::DesCryptHash;
 use self::digest::DigestVariant;
 use self::md5crypt::Md5CryptVariant;
 use self::passlib_pbkdf2::PasslibPbkdf2Variant;
@@ -66,11 +69,13 @@ pub enum Scheme {
     Argon2i,
     /// yescrypt (`$y$`), libxcrypt's format.
     Yescrypt,
+    /// Traditional DES crypt (13 characters, no identifier; `htpasswd -d`), legacy.
+    DesCrypt,
 }
 
 impl Scheme {
     /// Every scheme, in registry order.
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 20] = [
         Self::Bcrypt,
         Self::Md5Crypt,
         Self::Apr1,
@@ -90,6 +95,7 @@ impl Scheme {
         Self::Argon2id,
         Self::Argon2i,
         Self::Yescrypt,
+        Self::DesCrypt,
     ];
 
     /// The scheme's name, as used in vector files, on the command line and in JSON.
@@ -114,6 +120,7 @@ impl Scheme {
             Self::Argon2id => "argon2id",
             Self::Argon2i => "argon2i",
             Self::Yescrypt => "yescrypt",
+            Self::DesCrypt => "descrypt",
         }
     }
 
@@ -134,7 +141,18 @@ impl Scheme {
                 | Self::SftpgoSha512
                 | Self::HtpasswdSha1
                 | Self::PasslibPbkdf2Sha1
+                | Self::DesCrypt
         )
+    }
+
+    /// How many leading password bytes the scheme reads, when it ignores the rest: 72 for
+    /// bcrypt, 8 for DES crypt. `None`: every byte counts.
+    pub const fn significant_password_bytes(self) -> Option<usize> {
+        match self {
+            Self::Bcrypt => Some(BcryptHash::MAX_PASSWORD_BYTES),
+            Self::DesCrypt => Some(DesCryptHash::MAX_PASSWORD_BYTES),
+            _ => None,
+        }
     }
 }
 
@@ -158,21 +176,25 @@ pub(crate) enum Family {
     Digest(DigestVariant),
     Argon2(Argon2Variant),
     Yescrypt,
+    DesCrypt,
 }
 
-/// How a stored string names its scheme: `$id$…`, or a `{NAME}…` prefix for the unsalted
-/// digests, which have no `$id$`.
+/// How a stored string names its scheme: `$id$…`, a `{NAME}…` prefix for the unsalted
+/// digests, which have no `$id$`, or nothing at all (DES crypt).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Id {
     /// The text between the first two `$`.
     Dollar(&'static str),
     /// The prefix up to and including the first `}`, braces included.
     Braced(&'static str),
+    /// No identifier: the whole string's shape names the scheme. Only DES crypt (13
+    /// characters of the crypt alphabet) is known this way, so at most one entry has it.
+    Shape,
 }
 
 /// The registry: the exact identifier (between the first two `$`, or a whole `{NAME}`
-/// prefix) → family. Identifiers are compared byte for byte; nothing is matched by prefix or
-/// case-folded.
+/// prefix, or for DES crypt the string's shape) → family. Identifiers are compared byte for
+/// byte; nothing is matched by prefix or case-folded.
 pub(crate) const REGISTRY: &[(Id, Family)] = &[
     (Id::Dollar("2a"), Family::Bcrypt(BcryptVariant::A)),
     (Id::Dollar("2b"), Family::Bcrypt(BcryptVariant::B)),
@@ -223,6 +245,7 @@ pub(crate) const REGISTRY: &[(Id, Family)] = &[
         Id::Braced("{SHA}"),
         Family::Digest(DigestVariant::Sha1Base64),
     ),
+    (Id::Shape, Family::DesCrypt),
 ];
 
 /// The family named by the text between the first two `$`.
@@ -241,6 +264,16 @@ pub(crate) fn lookup_braced(prefix: &[u8]) -> Option<Family> {
     })
 }
 
+/// The family a string without any identifier belongs to by its shape, if any.
+pub(crate) fn lookup_shape(text: &[u8]) -> Option<Family> {
+    REGISTRY
+        .iter()
+        .find_map(|&(name, family)| match (name, family) {
+            (Id::Shape, Family::DesCrypt) if DesCryptHash::has_shape(text) => Some(family),
+            _ => None,
+        })
+}
+
 impl Family {
     pub(crate) const fn scheme(self) -> Scheme {
         match self {
@@ -253,6 +286,7 @@ impl Family {
             Self::Digest(v) => v.scheme(),
             Self::Argon2(v) => v.scheme(),
             Self::Yescrypt => Scheme::Yescrypt,
+            Self::DesCrypt => Scheme::DesCrypt,
         }
     }
 
@@ -329,5 +363,20 @@ mod tests {
         assert!(lookup_braced(b"{SHA1}").is_none());
         assert!(lookup_braced(b"{SSHA}").is_none());
         assert!(lookup_braced(b"MD5").is_none());
+        assert_eq!(lookup_shape(b"abJnggxhB/yWI"), Some(Family::DesCrypt));
+        assert_eq!(lookup_shape(b"abJnggxhB/yWI."), None);
+        assert_eq!(lookup_shape(b"abJnggxhB/yW"), None);
+        assert_eq!(lookup_shape(b"abJnggxhB/y-I"), None);
+        assert_eq!(lookup_shape(b"_J9..XlcG5E1H5trwtF2"), None);
+        assert_eq!(lookup_shape(b"password"), None);
+        assert!(lookup_dollar(b"abJnggxhB/yWI").is_none());
+    }
+
+    #[test]
+    fn significant_lengths() {
+        assert_eq!(Scheme::Bcrypt.significant_password_bytes(), Some(72));
+        assert_eq!(Scheme::DesCrypt.significant_password_bytes(), Some(8));
+        assert_eq!(Scheme::Md5Crypt.significant_password_bytes(), None);
+        assert!(Scheme::DesCrypt.is_legacy());
     }
 }

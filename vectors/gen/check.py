@@ -4,10 +4,11 @@
 * parses every vectors/*.txt strictly (format, keys, escapes, quoting);
 * re-verifies every positive record (Verify = OK / Err) with at least two
   implementations other than the one in its Source line where possible:
-    - libxcrypt crypt_rn (ctypes)           bcrypt, md5crypt, sha*crypt
+    - libxcrypt crypt_rn (ctypes)           bcrypt, md5crypt, sha*crypt, descrypt
     - python bcrypt (pyca)                   bcrypt (first 72 bytes)
     - passlib builtin (pure Python)          bcrypt (cost <= 6), md5crypt,
-                                             apr1, sha*crypt (hash64 salts only)
+                                             apr1, sha*crypt (hash64 salts only),
+                                             descrypt
     - openssl passwd -apr1 recompute         apr1 (<= 256 bytes, no newline)
     - small reference code in this file      md5crypt, apr1, sha*crypt
       (written from the published algorithms, cross-checked against the above)
@@ -43,10 +44,10 @@ warnings.filterwarnings("ignore")
 from passlib.hash import (md5_crypt, apr_md5_crypt, sha256_crypt,  # noqa: E402
                           sha512_crypt, bcrypt as passlib_bcrypt,
                           hex_md5, hex_sha256, hex_sha512, ldap_sha1,
-                          pbkdf2_sha1, pbkdf2_sha256, pbkdf2_sha512)
+                          pbkdf2_sha1, pbkdf2_sha256, pbkdf2_sha512, des_crypt)
 import bcrypt as pybcrypt                                          # noqa: E402
 
-for _h in (md5_crypt, sha256_crypt, sha512_crypt, passlib_bcrypt):
+for _h in (md5_crypt, sha256_crypt, sha512_crypt, passlib_bcrypt, des_crypt):
     _h.set_backend("builtin")
 
 XC = XCrypt()
@@ -263,6 +264,7 @@ VERIFIERS = {
                     ("ref-shacrypt", v_ref_sha(256))],
     "sha512crypt": [("libxcrypt", v_xcrypt), ("passlib-sha512_crypt", v_passlib(sha512_crypt)),
                     ("ref-shacrypt", v_ref_sha(512))],
+    "descrypt": [("libxcrypt", v_xcrypt), ("passlib-des_crypt", v_passlib(des_crypt))],
 }
 for _s in ("pbkdf2-sha1", "pbkdf2-sha256", "pbkdf2-sha512", "pbkdf2-b64salt-sha256"):
     VERIFIERS[_s] = [("hashlib", v_hashlib), ("openssl-kdf", v_openssl_kdf), ("ref-pbkdf2", v_ref_pbkdf2)]
@@ -417,11 +419,11 @@ VERIFIERS["yescrypt"] = [("libxcrypt", v_xcrypt), ("pyescrypt", v_pyescrypt)]
 
 # which verifier families count as "the same implementation" as a Source
 SAME_FAMILY = {
-    "libxcrypt": ["libxcrypt", "mkpasswd"],
+    "libxcrypt": ["libxcrypt", "mkpasswd", "htpasswd -d"],
     "pyca-bcrypt": ["python bcrypt"],
     "passlib-bcrypt": ["passlib"], "passlib-md5_crypt": ["passlib"],
     "passlib-apr_md5_crypt": ["passlib"], "passlib-sha256_crypt": ["passlib"],
-    "passlib-sha512_crypt": ["passlib"],
+    "passlib-sha512_crypt": ["passlib"], "passlib-des_crypt": ["passlib"],
     "openssl-apr1": ["openssl passwd"], "openssl-kdf": ["openssl kdf"],
     "hashlib": ["hashlib"],
     "passlib-hex": ["passlib"], "passlib-ldap_sha1": ["passlib"],
@@ -432,6 +434,9 @@ SAME_FAMILY = {
 
 # Comment prefix of the two $2a$ records that only their own family verifies.
 COUNTERMEASURE = "crypt_blowfish $2a$ countermeasure"
+
+# Schemes that read only this many password bytes: longer passwords carry "Truncated = yes".
+SIGNIFICANT_BYTES = {"bcrypt": 72, "descrypt": 8}
 
 
 def check_positive(path, recs, stats):
@@ -445,8 +450,9 @@ def check_positive(path, recs, stats):
             pw, stored = r["Password"], r["Stored"]
             assert pw and b"\x00" not in pw and len(pw) <= MAX_PASSWORD, "password policy"
             assert all(0x20 <= c <= 0x7E for c in stored), "positive Stored must be printable ASCII"
-            if scheme == "bcrypt":
-                assert (r.get("Truncated") == "yes") == (len(pw) > 72), "Truncated flag"
+            if scheme in SIGNIFICANT_BYTES:
+                assert (r.get("Truncated") == "yes") == (len(pw) > SIGNIFICANT_BYTES[scheme]), \
+                    "Truncated flag"
             else:
                 assert "Truncated" not in r
             expect = r["Verify"] == "OK"

@@ -20,7 +20,7 @@ SCHEMES = [
     "pbkdf2-sha1", "pbkdf2-sha256", "pbkdf2-sha512", "pbkdf2-b64salt-sha256",
     "sftpgo-md5", "sftpgo-sha256", "sftpgo-sha512", "htpasswd-sha1",
     "passlib-pbkdf2-sha1", "passlib-pbkdf2-sha256", "passlib-pbkdf2-sha512",
-    "argon2id", "argon2i", "yescrypt",
+    "argon2id", "argon2i", "yescrypt", "descrypt",
 ]
 
 ERROR_KINDS = [

@@ -30,6 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (XCrypt, MAX_PASSWORD, write_file, dpkg_version,  # noqa: E402
                     libxcrypt_version, openssl_cli_version, mkpasswd_version,
                     python_version, python_openssl_version)
+import descrypt                                             # noqa: E402
 
 warnings.filterwarnings("ignore")
 import passlib                                              # noqa: E402
@@ -1139,6 +1140,9 @@ def gen_malformed():
                                 (b"$3$", 0, "NT hash"), (b"$sha1", 1000, "NetBSD sha1crypt"),
                                 (b"_", 0, "BSDi extended DES"), (b"", 0, "traditional DES")]:
         h = xcrypt(PW, xc_setting(prefix, count)).decode()
+        if not prefix:      # traditional DES is verified now: its classes come from descrypt.py
+            descrypt.malformed(bad, X, h)
+            continue
         bad(X, "unknown", h, "UnknownScheme", "real %s hash (scheme not supported)" % name, mutated=False)
 
     # ---------------- UnsupportedVariant ----------------
@@ -1434,6 +1438,7 @@ def main():
     gen_argon2("argon2id")
     gen_argon2("argon2i")
     yescrypt.gen_yescrypt(sys.modules[__name__])
+    descrypt.gen_descrypt()
     for h in ("sha256", "sha512"):
         RNG.setstate(rng_before[h][0])
         _variant[0] = rng_before[h][1]
