@@ -3,16 +3,21 @@
 time of passgate and of each peer measured in the same run, and the ratios passgate ÷ peer.
 
     cargo bench --bench verify && python3 benches/report.py > BENCHMARKS.md
+
+The results are read where criterion writes them: $CRITERION_HOME, else
+$CARGO_TARGET_DIR/criterion, else target/criterion.
 """
 import datetime
 import json
+import os
 import pathlib
 import platform
 import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-CRITERION = ROOT / "target" / "criterion"
+CRITERION = (pathlib.Path(os.environ["CRITERION_HOME"]) if os.environ.get("CRITERION_HOME")
+             else pathlib.Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target") / "criterion")
 
 # Group → (peer to compare with, target ratio, what the target is measured against).
 TARGETS = {
@@ -25,6 +30,10 @@ TARGETS = {
     "pbkdf2-sha256-1000000": [("limit-rustcrypto", 1.10), ("limit-openssl", None)],
     "pbkdf2-sha512-400000": [("limit-rustcrypto", 1.10), ("limit-openssl", None)],
     "pbkdf2-sha1-1500000": [("limit-rustcrypto", 1.10), ("limit-openssl", None)],
+    "argon2id-m19456-t2-p1": [("libargon2", None), ("argon2-crate", None)],
+    "argon2id-m65536-t3-p4": [("libargon2", None), ("argon2-crate", None)],
+    "yescrypt-n4096-r32": [("libxcrypt", None), ("yescrypt-crate", None)],
+    "yescrypt-n1024-r8": [("libxcrypt", None), ("yescrypt-crate", None)],
 }
 
 
@@ -81,8 +90,13 @@ def main() -> int:
             out.append(f"| {group} | {fmt_ms(ours)} | {peer} | {fmt_ms(theirs)} | "
                        f"{ours / theirs:.3f} | {verdict} |")
     out += ["", "Peers: `libxcrypt` is the system's libcrypt.so.1 through `crypt_rn`; "
-            "`openssl` is OpenSSL's `PKCS5_PBKDF2_HMAC`; `bcrypt-crate`, `sha-crypt-crate` and "
-            "`pbkdf2-crate` are the RustCrypto / `bcrypt` crates' raw functions; "
+            "`openssl` is OpenSSL's `PKCS5_PBKDF2_HMAC`; `libargon2` is the reference Argon2 "
+            "(the system's libargon2.so.1, as the `argon2` CLI uses it; Debian builds its portable "
+            "C code, without the SSE2 path) through `argon2id_hash_raw`, which runs p lanes on "
+            "p threads; `bcrypt-crate`, "
+            "`sha-crypt-crate`, `pbkdf2-crate`, `argon2-crate` and `yescrypt-crate` are the "
+            "RustCrypto / `bcrypt` crates' raw functions (for Argon2 and yescrypt, the very "
+            "calls passgate makes, so passgate ÷ crate is passgate's own overhead); "
             "`limit-rustcrypto` and `limit-openssl` are two compression-function calls per "
             "PBKDF2 iteration at bulk hashing speed (RustCrypto's `compress*`, which passgate "
             "calls, and OpenSSL's digest), the floor for any PBKDF2 built on that function.",

@@ -1,17 +1,20 @@
 //! One group per scheme at fixed parameters, passgate beside its peers in the same run:
-//! libxcrypt (`crypt_rn`), OpenSSL's PBKDF2, the raw RustCrypto / `bcrypt` crate calls, and for
-//! PBKDF2 the compression-function limit (two compressions per iteration at bulk speed).
-//! `benches/report.py` turns the results into BENCHMARKS.md.
+//! libxcrypt (`crypt_rn`), libargon2 (`argon2id_hash_raw`), OpenSSL's PBKDF2, the raw
+//! RustCrypto / `bcrypt` crate calls, and for PBKDF2 the compression-function limit (two
+//! compressions per iteration at bulk speed). `benches/report.py` turns the results into
+//! BENCHMARKS.md.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use criterion::{Criterion, criterion_group, criterion_main};
 use passgate::{Policy, StoredHash};
-use passgate_peers::{Libxcrypt, MessageDigest, openssl, openssl_pbkdf2};
+use passgate_peers::{
+    Libargon2Variant, Libxcrypt, MessageDigest, libargon2, openssl, openssl_pbkdf2,
+};
 
 type Group<'a> = criterion::BenchmarkGroup<'a, criterion::measurement::WallTime>;
 
@@ -291,6 +294,123 @@ fn pbkdf2(c: &mut Criterion) {
     );
 }
 
+/// Argon2id at `m` KiB, `t` passes, `p` lanes, 16-byte salt, 32-byte hash: passgate, libargon2
+/// and the `argon2` crate call passgate makes, all on one libargon2-made hash.
+fn argon2id_group(c: &mut Criterion, m: u32, t: u32, p: u32) {
+    let salt = b"saltsaltsaltsalt";
+    let mut hash = [0u8; 32];
+    libargon2(
+        Libargon2Variant::Argon2id,
+        t,
+        m,
+        p,
+        PASSWORD,
+        salt,
+        &mut hash,
+    )
+    .unwrap();
+    let stored = format!(
+        "$argon2id$v=19$m={m},t={t},p={p}${}${}",
+        STANDARD_NO_PAD.encode(salt),
+        STANDARD_NO_PAD.encode(hash)
+    );
+    let policy = policy();
+    policy.verify(&stored, PASSWORD).unwrap();
+    let params = argon2::Params::new(m, t, p, Some(hash.len())).unwrap();
+    let crate_argon2 =
+        argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+    let mut out = [0u8; 32];
+    crate_argon2
+        .hash_password_into(PASSWORD, salt, &mut out)
+        .unwrap();
+    assert_eq!(out, hash, "the argon2 crate and libargon2 do the same work");
+    let mut g = configure(c, &format!("argon2id-m{m}-t{t}-p{p}"));
+    g.bench_function("passgate", |b| {
+        b.iter(|| {
+            policy
+                .verify(black_box(&stored), black_box(PASSWORD))
+                .unwrap()
+        })
+    });
+    g.bench_function("libargon2", |b| {
+        let mut out = [0u8; 32];
+        b.iter(|| {
+            libargon2(
+                Libargon2Variant::Argon2id,
+                t,
+                m,
+                p,
+                black_box(PASSWORD),
+                salt,
+                &mut out,
+            )
+            .unwrap()
+        })
+    });
+    g.bench_function("argon2-crate", |b| {
+        let mut out = [0u8; 32];
+        b.iter(|| {
+            crate_argon2
+                .hash_password_into(black_box(PASSWORD), salt, &mut out)
+                .unwrap()
+        })
+    });
+    g.finish();
+}
+
+fn argon2id(c: &mut Criterion) {
+    // OWASP's first recommendation (passgate's default for new Argon2id hashes).
+    argon2id_group(c, 19_456, 2, 1);
+    // RFC 9106's second recommendation. libargon2 runs the 4 lanes on 4 threads, passgate and
+    // the argon2 crate one after another: run pinned to one core so the ratio is per core.
+    argon2id_group(c, 65_536, 3, 4);
+}
+
+/// yescrypt's base64 (libxcrypt's `encode64`): 3-byte little-endian groups, low 6 bits first.
+fn yescrypt_b64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut out = String::new();
+    for group in bytes.chunks(3) {
+        let word = group
+            .iter()
+            .rev()
+            .fold(0u32, |w, &b| (w << 8) | u32::from(b));
+        for i in 0..(group.len() * 8).div_ceil(6) {
+            out.push(char::from(ALPHABET[((word >> (6 * i)) & 63) as usize]));
+        }
+    }
+    out
+}
+
+/// yescrypt RW at `n` blocks of `r`·128 bytes (`params`, as `$y$` spells them): passgate and
+/// libxcrypt on one libxcrypt-made hash, and the `yescrypt` crate call passgate makes.
+fn yescrypt_group(c: &mut Criterion, params: &str, n: u64, r: u32) {
+    let salt = b"saltsaltsaltsalt";
+    let setting = format!("$y${params}${}$", yescrypt_b64(salt));
+    let stored = Libxcrypt::default().crypt(PASSWORD, &setting).unwrap();
+    let yparams = yescrypt::Params::new(yescrypt::Mode::Rw, n, r, 1).unwrap();
+    let mut out = [0u8; 32];
+    yescrypt::yescrypt(PASSWORD, salt, &yparams, &mut out).unwrap();
+    assert_eq!(
+        stored.rsplit('$').next(),
+        Some(yescrypt_b64(&out).as_str()),
+        "the yescrypt crate and libxcrypt do the same work"
+    );
+    crypt_group(c, &format!("yescrypt-n{n}-r{r}"), &setting, |g| {
+        g.bench_function("yescrypt-crate", |b| {
+            let mut out = [0u8; 32];
+            b.iter(|| yescrypt::yescrypt(black_box(PASSWORD), salt, &yparams, &mut out).unwrap())
+        });
+    });
+}
+
+fn yescrypt(c: &mut Criterion) {
+    // libxcrypt's default (crypt_gensalt cost 5): N = 4096, r = 32, 16 MiB.
+    yescrypt_group(c, "j9T", 4096, 32);
+    // Its cheapest (cost 1): N = 1024, r = 8, 1 MiB; shows the fixed overhead.
+    yescrypt_group(c, "j75", 1024, 8);
+}
+
 /// 16 bcrypt cost-8 hashes (libxcrypt-made): one by one, and through `verify_many`.
 fn batch(c: &mut Criterion) {
     let mut xc = Libxcrypt::default();
@@ -316,5 +436,7 @@ fn batch(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bcrypt, md5crypt, descrypt, shacrypt, pbkdf2, batch);
+criterion_group!(
+    benches, bcrypt, md5crypt, descrypt, shacrypt, pbkdf2, argon2id, yescrypt, batch
+);
 criterion_main!(benches);

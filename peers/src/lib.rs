@@ -1,6 +1,6 @@
-//! Peers for passgate's benches and tests: libxcrypt's `crypt_rn` through FFI and OpenSSL's
-//! PBKDF2. This crate exists so that the FFI stays out of passgate itself, which forbids
-//! `unsafe`.
+//! Peers for passgate's benches and tests: libxcrypt's `crypt_rn` and libargon2's
+//! `argon2{i,id}_hash_raw` through FFI, and OpenSSL's PBKDF2. This crate exists so that the FFI
+//! stays out of passgate itself, which forbids `unsafe`.
 
 use std::ffi::{CStr, CString, c_char, c_int, c_void};
 
@@ -55,6 +55,82 @@ impl Libxcrypt {
     }
 }
 
+// libargon2, the reference implementation (Debian's `libargon2-1`, behind the `argon2` CLI).
+#[link(name = "argon2")]
+unsafe extern "C" {
+    fn argon2i_hash_raw(
+        t_cost: u32,
+        m_cost: u32,
+        parallelism: u32,
+        pwd: *const c_void,
+        pwdlen: usize,
+        salt: *const c_void,
+        saltlen: usize,
+        hash: *mut c_void,
+        hashlen: usize,
+    ) -> c_int;
+    fn argon2id_hash_raw(
+        t_cost: u32,
+        m_cost: u32,
+        parallelism: u32,
+        pwd: *const c_void,
+        pwdlen: usize,
+        salt: *const c_void,
+        saltlen: usize,
+        hash: *mut c_void,
+        hashlen: usize,
+    ) -> c_int;
+}
+
+/// Which Argon2 libargon2 computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Libargon2Variant {
+    /// `argon2i_hash_raw`.
+    Argon2i,
+    /// `argon2id_hash_raw`.
+    Argon2id,
+}
+
+/// libargon2's `argon2{i,id}_hash_raw` (version 1.3): fills `out` with the raw hash of
+/// `password` under `salt`, `t_cost` passes over `m_cost_kib` KiB in `parallelism` lanes (libargon2
+/// runs the lanes on that many threads). `Err` holds libargon2's error code (`Argon2_ErrorCodes`
+/// in `argon2.h`), e.g. `ARGON2_SALT_TOO_SHORT` for a salt under 8 bytes.
+pub fn libargon2(
+    variant: Libargon2Variant,
+    t_cost: u32,
+    m_cost_kib: u32,
+    parallelism: u32,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), i32> {
+    let f = match variant {
+        Libargon2Variant::Argon2i => argon2i_hash_raw,
+        Libargon2Variant::Argon2id => argon2id_hash_raw,
+    };
+    // SAFETY: `password` and `salt` are readable for the lengths passed and `out` writable for
+    // its length, all for the whole call; libargon2 touches no byte beyond those lengths (out
+    // of range lengths are an error code), keeps no pointer after it returns, and allocates and
+    // frees its own working memory, so concurrent calls are safe.
+    let code = unsafe {
+        f(
+            t_cost,
+            m_cost_kib,
+            parallelism,
+            password.as_ptr().cast(),
+            password.len(),
+            salt.as_ptr().cast(),
+            salt.len(),
+            out.as_mut_ptr().cast(),
+            out.len(),
+        )
+    };
+    match code {
+        0 => Ok(()),
+        e => Err(e),
+    }
+}
+
 /// OpenSSL's `PKCS5_PBKDF2_HMAC`.
 pub fn openssl_pbkdf2(
     hash: openssl::hash::MessageDigest,
@@ -90,5 +166,42 @@ mod tests {
             Some("$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/")
         );
         assert_eq!(x.crypt(b"password", "$2x$"), None);
+    }
+
+    #[test]
+    fn libargon2_answers() {
+        // echo -n password | argon2 somesalt -id -t 2 -m 12 -p 1 -e
+        // $argon2id$v=19$m=4096,t=2,p=1$c29tZXNhbHQ$jacJHQ+PoBstB/ZoVNk8re3s1yzVABZujceGiwVNJnk
+        // (and -i: $argon2i$…$QuwEJiXx4wjwzsNqZTfeDSW7nqhXbjXKyrVnp8/gBxw), the hashes as hex:
+        let cases = [
+            (
+                Libargon2Variant::Argon2id,
+                "8da7091d0f8fa01b2d07f66854d93cadedecd72cd500166e8dc7868b054d2679",
+            ),
+            (
+                Libargon2Variant::Argon2i,
+                "42ec042625f1e308f0cec36a6537de0d25bb9ea8576e35cacab567a7cfe0071c",
+            ),
+        ];
+        for (variant, hex) in cases {
+            let mut out = [0u8; 32];
+            libargon2(variant, 2, 4096, 1, b"password", b"somesalt", &mut out).unwrap();
+            let got: String = out.iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(got, hex, "{variant:?}");
+        }
+        // ARGON2_SALT_TOO_SHORT (-6).
+        let mut out = [0u8; 32];
+        assert_eq!(
+            libargon2(
+                Libargon2Variant::Argon2id,
+                2,
+                4096,
+                1,
+                b"password",
+                b"short",
+                &mut out
+            ),
+            Err(-6)
+        );
     }
 }
