@@ -525,7 +525,12 @@ def check_malformed(path, recs):
             if kind == "RoundsTooHigh":
                 m = re.match(rb"\$[56]\$rounds=(\d+)\$", st)
                 assert m and 10000000 < int(m.group(1)) <= 999999999
-            if kind == "WorkTooHigh":
+            if kind == "WorkTooHigh" and r["Scheme"] in ("sha256crypt", "sha512crypt"):
+                m = re.fullmatch(rb"\$([56])\$rounds=(\d+)\$([^$]*)\$[./0-9A-Za-z]+", st)
+                digest, block, padding = (32, 64, 9) if m.group(1) == b"5" else (64, 128, 17)
+                blocks = -(-(digest + len(m.group(3)) + 2 * len(pw) + padding) // block)
+                assert int(m.group(2)) <= 10000000 and int(m.group(2)) * blocks > 20000000
+            elif kind == "WorkTooHigh":
                 if r["Scheme"].startswith("passlib-"):
                     h, it, salt, dk = parse_passlib_pbkdf2(st)
                 else:

@@ -1373,6 +1373,16 @@ def gen_malformed():
         "iterations 4294967295 (u32 max: parses, but far too much work)")
     bad(HL, "pbkdf2-b64salt-sha256", bs389.replace("$2048$", "$1250001$"), "WorkTooHigh",
         "389-DS style 256-byte digest (8 blocks) x 1250001 iterations")
+    # sha-crypt: rounds x the blocks of the longest round (digest, salt, two copies of the password).
+    long500 = b"0123456789" * 50
+    hs = xcrypt(long500, b"$6$rounds=2600000$abcdefghijklmnop$").decode()
+    bad(X, "sha512crypt", hs, "WorkTooHigh",
+        "genuine hash of this 500-byte password: 2600000 rounds x 9 blocks = 23400000", pw=long500,
+        mutated=False)
+    bad(O6, "sha512crypt", s6r.replace("rounds=1000$", "rounds=10000000$"), "WorkTooHigh",
+        "10000000 rounds edited in, 80-byte password: 3 blocks a round", pw=b"p" * 80)
+    bad(X, "sha256crypt", s5r.replace("rounds=5000$", "rounds=1000000$"), "WorkTooHigh",
+        "1000000 rounds edited in, 1024-byte password: 33 blocks a round", pw=b"q" * 1024)
 
     # ---------------- policy: EmptyPassword / PasswordTooLong / NulInPassword ----------------
     goods = [(X, "bcrypt", b2b), (X, "md5crypt", m1), (OA, "apr1", ap), (X, "sha256crypt", s5),
