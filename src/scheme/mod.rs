@@ -14,6 +14,7 @@ pub mod passlib_pbkdf2;
 pub mod pbkdf2;
 mod pbkdf2_engine;
 pub mod shacrypt;
+mod yescrypt_engine;
 
 use self::argon2::Argon2Variant;
 use self::bcrypt::BcryptVariant;
