@@ -17,6 +17,7 @@ pub mod pbkdf2;
 mod pbkdf2_engine;
 pub mod shacrypt;
 pub mod yescrypt;
+mod yescrypt_engine;
 
 use self::argon2::Argon2Variant;
 use self::bcrypt::{BcryptHash, BcryptVariant};

@@ -25,6 +25,7 @@ use core::fmt;
 
 use zeroize::Zeroizing;
 
+use super::yescrypt_engine::{Flavor, Params, yescrypt};
 use super::{Redacted, Scheme, split_fields};
 use crate::ct::digests_equal;
 use crate::encoding::{CRYPT_ALPHABET, yescrypt_decode, yescrypt_encode};
@@ -162,13 +163,18 @@ impl YescryptHash {
 }
 
 fn compute(h: &YescryptHash, password: &[u8], out: &mut [u8; 32]) -> Option<()> {
-    let mode = match h.flavor {
-        YescryptFlavor::Classic => ::yescrypt::Mode::Classic,
-        YescryptFlavor::Worm => ::yescrypt::Mode::Worm,
-        YescryptFlavor::Rw => ::yescrypt::Mode::Rw,
+    let params = Params {
+        flavor: match h.flavor {
+            YescryptFlavor::Classic => Flavor::Classic,
+            YescryptFlavor::Worm => Flavor::Worm,
+            YescryptFlavor::Rw => Flavor::Rw,
+        },
+        n_log2: h.n_log2,
+        r: h.r,
+        p: h.p,
+        t: h.t,
     };
-    let params = ::yescrypt::Params::new_with_all_params(mode, h.n(), h.r, h.p, h.t, 0).ok()?;
-    ::yescrypt::yescrypt(password, &h.salt, &params, out).ok()
+    yescrypt(password, &h.salt, &params, out).ok()
 }
 
 /// The PARAMS field, checked against what libxcrypt computes.
