@@ -390,6 +390,30 @@ fn yescrypt_record() -> impl Strategy<Value = Generated> {
         })
 }
 
+/// Argon2id and Argon2i PHC strings, `v=19`; `cost` is the memory in KiB.
+fn argon2_record() -> impl Strategy<Value = Generated> {
+    (
+        prop::sample::select(vec![
+            ("argon2id", Scheme::Argon2id),
+            ("argon2i", Scheme::Argon2i),
+        ]),
+        prop_oneof![8u32..=64, 8u32..=u32::MAX],
+        1u32..=3,
+        1u32..=4,
+        prop::collection::vec(any::<u8>(), 8..=64),
+        prop::collection::vec(any::<u8>(), 16..=64),
+    )
+        .prop_map(|((id, scheme), m, t, p, salt, hash)| {
+            let m = m.max(8 * p);
+            let b64 = |b: &[u8]| std_b64(b, 0).trim_end_matches('=').to_owned();
+            Generated {
+                text: format!("${id}$v=19$m={m},t={t},p={p}${}${}", b64(&salt), b64(&hash)),
+                scheme,
+                cost: Some(u64::from(m)),
+            }
+        })
+}
+
 /// DES crypt: a 2-character salt and the 64-bit digest in 11 characters, no identifier.
 fn descrypt_record() -> impl Strategy<Value = Generated> {
     let salt_char = prop::sample::select(CRYPT_ALPHABET.to_vec()).prop_map(char::from);
@@ -410,6 +434,7 @@ fn any_record() -> impl Strategy<Value = Generated> {
         passlib_pbkdf2_record(),
         yescrypt_record(),
         descrypt_record(),
+        argon2_record(),
     ]
 }
 
@@ -442,6 +467,10 @@ fn formatish_string() -> impl Strategy<Value = String> {
         "{SHA512}",
         "{SHA}",
         "{SSHA}",
+        "$argon2id$v=19$m=",
+        "$argon2i$v=19$m=",
+        ",t=",
+        ",p=",
         "$y$",
         "$y$j9T$",
         "$y$j9T..$",
@@ -488,6 +517,10 @@ fn tiny_policy() -> Policy {
     p.max_shacrypt_rounds = 1100;
     p.max_pbkdf2_work = 1000;
     p.max_yescrypt_memory_kib = 64;
+    // Only the memory decides for the generated Argon2 records (t ≤ 3, p ≤ 4).
+    p.max_argon2_memory_kib = 64;
+    p.max_argon2_time = 3;
+    p.max_argon2_lanes = 4;
     p.max_password_len = 64;
     p
 }
@@ -572,7 +605,7 @@ proptest! {
         prefix in prop::sample::select(vec![
             "$2a$05$", "$2b$31$", "$1$", "$apr1$", "$5$", "$6$rounds=1000$", "$5$rounds=",
             "$pbkdf2-sha1$1$", "$pbkdf2-sha256$150000$salt$", "$pbkdf2-b64salt-sha256$1$",
-            "$y$", "$y$j9T$", "$y$j/.$", "$y$.1.$",
+            "$y$", "$y$j9T$", "$y$j/.$", "$y$.1.$", "$argon2id$v=19$m=8,t=1,p=1$",
         ]),
         tail in "[$./0-9A-Za-z=+]{0,360}",
     ) {
@@ -638,6 +671,7 @@ proptest! {
             | Scheme::HtpasswdSha1
             | Scheme::DesCrypt => None,
             Scheme::Yescrypt => Some(policy.max_yescrypt_memory_kib),
+            Scheme::Argon2id | Scheme::Argon2i => Some(u64::from(policy.max_argon2_memory_kib)),
             _ => Some(policy.max_pbkdf2_work),
         };
         let over = matches!((g.cost, limit), (Some(c), Some(l)) if c > l);
@@ -649,6 +683,7 @@ proptest! {
                         | PolicyError::RoundsTooHigh { .. }
                         | PolicyError::WorkTooHigh { .. }
                         | PolicyError::YescryptCostTooHigh { .. }
+                        | PolicyError::Argon2CostTooHigh { .. }
                 ))
             );
             prop_assert!(policy_refusal, "{:?}: {:?}", g.text, got);
