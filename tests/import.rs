@@ -236,6 +236,9 @@ fn check_generated(dir: &Path) -> BTreeMap<&'static str, Value> {
                         .unwrap_or_else(|e| panic!("{format} {user}: {e}"));
                     // pure-pw (libsodium) writes argon2id at t = 255..511, m = 8 MiB: seconds
                     // per verify, above the default time cap.
+                    let notes = event["notes"].to_string();
+                    let over = passgate::Policy::default().check_hash(&parsed).is_err();
+                    assert_eq!(over, notes.contains("AboveDefaultLimits"), "{notes}");
                     let mut policy = passgate::Policy::default();
                     policy.max_argon2_time = 1024;
                     policy
@@ -243,7 +246,6 @@ fn check_generated(dir: &Path) -> BTreeMap<&'static str, Value> {
                         .unwrap_or_else(|e| panic!("{format} {user}: {e}"));
                     if parsed.scheme() == passgate::Scheme::Yescrypt {
                         assert_eq!(hash, stored_in, "written unchanged");
-                        let notes = event["notes"].to_string();
                         assert!(notes.contains("UnixcryptOnly"), "{notes}");
                     }
                     if parsed.scheme() != passgate::Scheme::Argon2id {

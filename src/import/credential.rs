@@ -10,7 +10,7 @@
 //! - Lock markers never become a password; anything else is a [`HashProblem`].
 
 use crate::scheme::bcrypt::BcryptVariant;
-use crate::{ParseErrorKind, Scheme, StoredHash};
+use crate::{ParseErrorKind, Policy, Scheme, StoredHash};
 
 use super::report::{HashProblem, Note};
 
@@ -18,7 +18,7 @@ use super::report::{HashProblem, Note};
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Credential {
     /// A hash to write, and what to report about it.
-    Hash { stored: String, note: Option<Note> },
+    Hash { stored: String, notes: Vec<Note> },
     /// Empty, `*…` or `!…`: no password can match.
     Locked,
     /// A hash that must not be written.
@@ -46,16 +46,25 @@ pub(crate) fn classify(field: &[u8]) -> Credential {
         return Credential::Unusable(HashProblem::Unreadable(what));
     }
     match parsed {
-        Ok(StoredHash::Bcrypt(h)) if h.variant() != BcryptVariant::A => Credential::Hash {
-            stored: h.with_variant(BcryptVariant::A).to_string(),
-            note: Some(Note::BcryptRewritten {
-                from: h.variant().id(),
-            }),
-        },
-        Ok(h) => Credential::Hash {
-            stored: h.to_string(),
-            note: (h.scheme() == Scheme::Yescrypt).then_some(Note::UnixcryptOnly),
-        },
+        Ok(h) => {
+            let mut notes = Vec::new();
+            let stored = match &h {
+                StoredHash::Bcrypt(b) if b.variant() != BcryptVariant::A => {
+                    notes.push(Note::BcryptRewritten {
+                        from: b.variant().id(),
+                    });
+                    b.with_variant(BcryptVariant::A).to_string()
+                }
+                _ => h.to_string(),
+            };
+            if h.scheme() == Scheme::Yescrypt {
+                notes.push(Note::UnixcryptOnly);
+            }
+            if let Err(e) = Policy::default().check_hash(&h) {
+                notes.push(Note::AboveDefaultLimits(e));
+            }
+            Credential::Hash { stored, notes }
+        }
         Err(e) if e.kind() == ParseErrorKind::Disabled => Credential::Locked,
         Err(e) if e.scheme().is_some() => Credential::Unusable(HashProblem::Malformed(e)),
         Err(e) if e.kind() == ParseErrorKind::UnsupportedVariant => {
@@ -113,11 +122,11 @@ mod tests {
 
     #[test]
     fn bcrypt_2y_becomes_2a() {
-        let Credential::Hash { stored, note } = classify(HTPASSWD_2Y.as_bytes()) else {
+        let Credential::Hash { stored, notes } = classify(HTPASSWD_2Y.as_bytes()) else {
             panic!("not a hash");
         };
         assert_eq!(stored, HTPASSWD_2Y.replacen("$2y$", "$2a$", 1));
-        assert_eq!(note, Some(Note::BcryptRewritten { from: "2y" }));
+        assert_eq!(notes, [Note::BcryptRewritten { from: "2y" }]);
         assert!(crate::verify(&stored, b"password").is_ok());
     }
 
@@ -132,10 +141,13 @@ mod tests {
     fn yescrypt_is_parsed_by_the_core() {
         // `mkpasswd -m yescrypt password` (whois 5.5.17).
         let y = "$y$j9T$sN1.yOvwWYG3cjROOUTft.$.HV/d/kWkRu9NRTWsSiK4S3pWasEQxzY/LIMASB8Hy3";
-        let Credential::Hash { stored, note } = classify(y.as_bytes()) else {
+        let Credential::Hash { stored, notes } = classify(y.as_bytes()) else {
             panic!("not a hash");
         };
-        assert_eq!((stored.as_str(), note), (y, Some(Note::UnixcryptOnly)));
+        assert_eq!(
+            (stored.as_str(), &notes[..]),
+            (y, &[Note::UnixcryptOnly][..])
+        );
         assert!(crate::verify(y, b"password").is_ok());
         for bad in [
             "$y$j9T$salt",
@@ -151,6 +163,33 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn costs_above_the_default_policy_are_noted() {
+        // `pure-pw useradd` (Pure-FTPd 1.0.50, libsodium): t = 127, above the default 10.
+        let a = "$argon2id$v=19$m=21845,t=127,p=1$m86O+xfHTP0qD2jT+NgP+A$vyr5IAtLfGmBSIfZVL5bTPsDNZPm0JO/7tSj1+SY/EU";
+        let Credential::Hash { stored, notes } = classify(a.as_bytes()) else {
+            panic!("not a hash");
+        };
+        assert_eq!(stored, a);
+        assert!(
+            matches!(
+                notes[..],
+                [Note::AboveDefaultLimits(
+                    crate::PolicyError::Argon2CostTooHigh {
+                        param: "t",
+                        value: 127,
+                        max: 10
+                    }
+                )]
+            ),
+            "{notes:?}"
+        );
+        let Credential::Hash { notes, .. } = classify(HTPASSWD_2Y.as_bytes()) else {
+            panic!("not a hash");
+        };
+        assert_eq!(notes.len(), 1);
     }
 
     #[test]

@@ -452,8 +452,8 @@ fn run<R: BufRead, W: Write>(
             }
         };
         let password = match classify(entry.hash) {
-            Credential::Hash { stored, note } => {
-                entry.notes.extend(note);
+            Credential::Hash { stored, notes } => {
+                entry.notes.extend(notes);
                 stored
             }
             Credential::Locked if options.import_locked => {

@@ -4,7 +4,7 @@
 //! SFTPGo would accept, scheme names and static reasons, never a byte of a hash or of the
 //! line it came from.
 
-use crate::ParseError;
+use crate::{ParseError, PolicyError};
 
 /// Why a line could not be read as an account. Never holds the line's text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -170,6 +170,10 @@ pub enum Note {
         /// The identifier in the input (`2b` or `2y`).
         from: &'static str,
     },
+    /// A hash whose cost passgate's default policy refuses to verify (SFTPGo has no such
+    /// limit): `passgate login` and `verify` need the limit raised for this account.
+    #[error("above passgate's default verify limits ({0})")]
+    AboveDefaultLimits(PolicyError),
     /// yescrypt, which SFTPGo reads only when built with the `unixcrypt` tag.
     #[error("yescrypt: SFTPGo reads it only when built with the unixcrypt tag")]
     UnixcryptOnly,
@@ -208,6 +212,7 @@ impl Note {
         match self {
             Self::BcryptRewritten { .. } => "BcryptRewritten",
             Self::UnixcryptOnly => "UnixcryptOnly",
+            Self::AboveDefaultLimits(_) => "AboveDefaultLimits",
             Self::LockedDisabled => "LockedDisabled",
             Self::Inactive => "Inactive",
             Self::Expired => "Expired",
