@@ -129,8 +129,8 @@ impl Policy {
         match hash {
             StoredHash::Bcrypt(h) => self.check_bcrypt_cost(h.cost()),
             StoredHash::ShaCrypt(h) => self.check_shacrypt_rounds(h.rounds()),
-            StoredHash::Pbkdf2(h) => self.check_pbkdf2_work(h.work()),
-            StoredHash::PasslibPbkdf2(h) => self.check_pbkdf2_work(h.work()),
+            StoredHash::Pbkdf2(h) => Self::check_work(h.work(), self.max_pbkdf2_work),
+            StoredHash::PasslibPbkdf2(h) => Self::check_work(h.work(), self.max_pbkdf2_work),
             StoredHash::Argon2(h) => self.check_argon2(h.m(), h.t(), h.p()),
             StoredHash::Yescrypt(h) => self.check_yescrypt(h),
             StoredHash::Md5Crypt(_) | StoredHash::Digest(_) | StoredHash::DesCrypt(_) => Ok(()),
@@ -195,22 +195,10 @@ impl Policy {
         Ok(())
     }
 
-    fn check_shacrypt_work(&self, work: u64) -> Result<(), PolicyError> {
+    /// PBKDF2's and sha-crypt's work against their own limit.
+    fn check_work(work: u64, max: u64) -> Result<(), PolicyError> {
         match work {
-            w if w > self.max_shacrypt_work => Err(PolicyError::WorkTooHigh {
-                work: w,
-                max: self.max_shacrypt_work,
-            }),
-            _ => Ok(()),
-        }
-    }
-
-    fn check_pbkdf2_work(&self, work: u64) -> Result<(), PolicyError> {
-        match work {
-            w if w > self.max_pbkdf2_work => Err(PolicyError::WorkTooHigh {
-                work: w,
-                max: self.max_pbkdf2_work,
-            }),
+            w if w > max => Err(PolicyError::WorkTooHigh { work: w, max }),
             _ => Ok(()),
         }
     }
@@ -226,7 +214,7 @@ impl Policy {
                 self.check_shacrypt_rounds(rounds.unwrap_or(5000))?;
             }
             HashParams::Pbkdf2 { iterations, .. } => {
-                self.check_pbkdf2_work(u64::from(iterations))?;
+                Self::check_work(u64::from(iterations), self.max_pbkdf2_work)?;
             }
             HashParams::Argon2id { m, t, p } => self.check_argon2(m, t, p)?,
         }
@@ -250,7 +238,7 @@ impl Policy {
         self.check_password(password)?;
         self.check_hash(hash)?;
         if let StoredHash::ShaCrypt(h) = hash {
-            self.check_shacrypt_work(h.work(password.len()))?;
+            Self::check_work(h.work(password.len()), self.max_shacrypt_work)?;
         }
         if !hash.matches(password) {
             return Err(VerifyError::Mismatch);
@@ -327,14 +315,16 @@ impl Policy {
     pub fn hash(&self, params: HashParams, password: &[u8]) -> Result<String, HashError> {
         self.check_password(password)?;
         self.check_params(params)?;
-        if let HashParams::Sha256Crypt { rounds } | HashParams::Sha512Crypt { rounds } = params {
-            let variant = match params {
-                HashParams::Sha256Crypt { .. } => ShaCryptVariant::Sha256,
-                _ => ShaCryptVariant::Sha512,
-            };
+        let shacrypt = match params {
+            HashParams::Sha256Crypt { rounds } => Some((ShaCryptVariant::Sha256, rounds)),
+            HashParams::Sha512Crypt { rounds } => Some((ShaCryptVariant::Sha512, rounds)),
+            _ => None,
+        };
+        if let Some((variant, rounds)) = shacrypt {
             let rounds = rounds.unwrap_or(ShaCryptHash::DEFAULT_ROUNDS);
             let salt_len = ShaCryptHash::MAX_SALT_LEN;
-            self.check_shacrypt_work(shacrypt::work(variant, rounds, salt_len, password.len()))?;
+            let work = shacrypt::work(variant, rounds, salt_len, password.len());
+            Self::check_work(work, self.max_shacrypt_work)?;
         }
         Ok(params.generate(password)?.to_string())
     }
