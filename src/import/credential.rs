@@ -9,6 +9,7 @@
 //!   with the `unixcrypt` tag.
 //! - Lock markers never become a password; anything else is a [`HashProblem`].
 
+use crate::encoding::crypt64_value;
 use crate::scheme::bcrypt::BcryptVariant;
 use crate::{ParseErrorKind, Policy, Scheme, StoredHash};
 
@@ -23,11 +24,6 @@ pub(crate) enum Credential {
     Locked,
     /// A hash that must not be written.
     Unusable(HashProblem),
-}
-
-/// The crypt(3) base64 alphabet (BSDi extended DES).
-fn is_crypt64(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'.' || c == b'/'
 }
 
 pub(crate) fn classify(field: &[u8]) -> Credential {
@@ -102,7 +98,10 @@ fn pass_through(text: &str) -> Credential {
         "scrypt"
     } else if text.starts_with("$md5") {
         "Sun md5crypt"
-    } else if bytes.len() == 20 && bytes[0] == b'_' && bytes[1..].iter().copied().all(is_crypt64) {
+    } else if bytes.len() == 20
+        && bytes[0] == b'_'
+        && bytes[1..].iter().all(|&c| crypt64_value(c).is_some())
+    {
         "BSDi extended DES"
     } else if bytes.first() == Some(&b'$') {
         "an unknown $id$ scheme"

@@ -25,10 +25,10 @@ use core::fmt;
 
 use zeroize::Zeroizing;
 
-use super::yescrypt_engine::{Flavor, Params, yescrypt};
+use super::yescrypt_engine::{Params, yescrypt};
 use super::{Redacted, Scheme, split_fields};
 use crate::ct::digests_equal;
-use crate::encoding::{CRYPT_ALPHABET, yescrypt_decode, yescrypt_encode};
+use crate::encoding::{CRYPT_ALPHABET, crypt64_value, yescrypt_decode, yescrypt_encode};
 use crate::error::{ParseError, ParseErrorKind};
 
 /// A yescrypt mode, as the flavor field of `$y$` names it.
@@ -65,11 +65,7 @@ impl YescryptFlavor {
 /// A parsed `$y$` hash.
 #[derive(Clone, PartialEq, Eq)]
 pub struct YescryptHash {
-    flavor: YescryptFlavor,
-    n_log2: u8,
-    r: u32,
-    p: u32,
-    t: u32,
+    params: Params,
     salt: Box<[u8]>,
     hash: [u8; Self::HASH_BYTES],
 }
@@ -118,37 +114,37 @@ impl YescryptHash {
 
     /// The mode.
     pub const fn flavor(&self) -> YescryptFlavor {
-        self.flavor
+        self.params.flavor
     }
 
     /// N, the block count (a power of two).
     pub const fn n(&self) -> u64 {
-        1 << self.n_log2
+        1 << self.params.n_log2
     }
 
     /// log₂ N.
     pub const fn n_log2(&self) -> u8 {
-        self.n_log2
+        self.params.n_log2
     }
 
     /// r, the block size in units of 128 bytes.
     pub const fn r(&self) -> u32 {
-        self.r
+        self.params.r
     }
 
     /// p, the parallelism.
     pub const fn p(&self) -> u32 {
-        self.p
+        self.params.p
     }
 
     /// t, the extra time factor (0 in everything `crypt_gensalt` writes).
     pub const fn t(&self) -> u32 {
-        self.t
+        self.params.t
     }
 
     /// The memory the hash needs for its N blocks, in KiB (128·N·r bytes).
     pub const fn memory_kib(&self) -> u64 {
-        (self.n() * self.r as u64) / 8
+        (self.n() * self.params.r as u64) / 8
     }
 
     /// The salt's length in bytes.
@@ -158,23 +154,9 @@ impl YescryptHash {
 
     pub(crate) fn matches(&self, password: &[u8]) -> bool {
         let mut out = Zeroizing::new([0u8; Self::HASH_BYTES]);
-        compute(self, password, &mut out).is_some() && digests_equal(&out[..], &self.hash)
+        yescrypt(password, &self.salt, &self.params, &mut out).is_ok()
+            && digests_equal(&out[..], &self.hash)
     }
-}
-
-fn compute(h: &YescryptHash, password: &[u8], out: &mut [u8; 32]) -> Option<()> {
-    let params = Params {
-        flavor: match h.flavor {
-            YescryptFlavor::Classic => Flavor::Classic,
-            YescryptFlavor::Worm => Flavor::Worm,
-            YescryptFlavor::Rw => Flavor::Rw,
-        },
-        n_log2: h.n_log2,
-        r: h.r,
-        p: h.p,
-        t: h.t,
-    };
-    yescrypt(password, &h.salt, &params, out).ok()
 }
 
 /// The PARAMS field, checked against what libxcrypt computes.
@@ -224,11 +206,13 @@ fn parse_params(text: &[u8]) -> Result<YescryptHash, (&'static str, ParseErrorKi
         return Err(("t", ParseErrorKind::CostOutOfRange));
     }
     Ok(YescryptHash {
-        flavor,
-        n_log2,
-        r,
-        p,
-        t,
+        params: Params {
+            flavor,
+            n_log2,
+            r,
+            p,
+            t,
+        },
         salt: Box::default(),
         hash: [0; YescryptHash::HASH_BYTES],
     })
@@ -238,7 +222,11 @@ fn parse_params(text: &[u8]) -> Result<YescryptHash, (&'static str, ParseErrorKi
 /// starts the value and says how many characters follow. Values 0–47 take one character,
 /// and each longer width covers the next range; every number has exactly one spelling.
 fn decode_uint(text: &mut &[u8], min: u32) -> Result<u32, ParseErrorKind> {
-    let mut chars = text.iter().map(|&c| sextet(c));
+    let mut chars = text.iter().map(|&c| {
+        crypt64_value(c)
+            .map(u32::from)
+            .ok_or(ParseErrorKind::InvalidCharacter)
+    });
     let first = chars.next().ok_or(ParseErrorKind::InvalidLength)??;
     let (mut start, mut end, mut extra, mut bits) = (0u32, 47u32, 0usize, 0u32);
     let mut value = u64::from(min);
@@ -279,29 +267,28 @@ fn encode_uint(f: &mut fmt::Formatter<'_>, value: u32, min: u32) -> fmt::Result 
     out.try_for_each(|s| fmt::Write::write_char(f, char::from(CRYPT_ALPHABET[s as usize])))
 }
 
-fn sextet(c: u8) -> Result<u32, ParseErrorKind> {
-    CRYPT_ALPHABET
-        .iter()
-        .position(|&a| a == c)
-        .map(|i| i as u32)
-        .ok_or(ParseErrorKind::InvalidCharacter)
-}
-
 impl fmt::Display for YescryptHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("$y$")?;
-        encode_uint(f, self.flavor.code(), 0)?;
-        encode_uint(f, u32::from(self.n_log2), 1)?;
-        encode_uint(f, self.r, 1)?;
-        let have = (u32::from(self.p != 1) * HAVE_P) | (u32::from(self.t != 0) * HAVE_T);
+        let Params {
+            flavor,
+            n_log2,
+            r,
+            p,
+            t,
+        } = self.params;
+        encode_uint(f, flavor.code(), 0)?;
+        encode_uint(f, u32::from(n_log2), 1)?;
+        encode_uint(f, r, 1)?;
+        let have = (u32::from(p != 1) * HAVE_P) | (u32::from(t != 0) * HAVE_T);
         if have != 0 {
             encode_uint(f, have, 1)?;
         }
-        if self.p != 1 {
-            encode_uint(f, self.p, 2)?;
+        if p != 1 {
+            encode_uint(f, p, 2)?;
         }
-        if self.t != 0 {
-            encode_uint(f, self.t, 1)?;
+        if t != 0 {
+            encode_uint(f, t, 1)?;
         }
         f.write_str("$")?;
         yescrypt_encode(&self.salt, f)?;
@@ -313,11 +300,11 @@ impl fmt::Display for YescryptHash {
 impl fmt::Debug for YescryptHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("YescryptHash")
-            .field("flavor", &self.flavor)
-            .field("n_log2", &self.n_log2)
-            .field("r", &self.r)
-            .field("p", &self.p)
-            .field("t", &self.t)
+            .field("flavor", &self.params.flavor)
+            .field("n_log2", &self.params.n_log2)
+            .field("r", &self.params.r)
+            .field("p", &self.params.p)
+            .field("t", &self.params.t)
             .field("salt", &Redacted)
             .field("hash", &Redacted)
             .finish()

@@ -12,17 +12,7 @@ mod smix;
 
 use mix::{Sbox, Sub};
 
-/// The `$y$` flavors passgate computes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Flavor {
-    /// Flavor 0: classic scrypt with a 32-byte output.
-    Classic,
-    /// Flavor 1 (`YESCRYPT_WORM`): scrypt with the `t` cost and the SCRAM-style final steps.
-    Worm,
-    /// Flavor 47 (`YESCRYPT_DEFAULTS`): read-write V, pwxform with 6 rounds, 4 gathers of 2
-    /// lanes and 12 KiB S-boxes.
-    Rw,
-}
+pub(crate) use super::yescrypt::YescryptFlavor as Flavor;
 
 /// yescrypt's cost parameters, as a `$y$` setting spells them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -317,29 +307,10 @@ mod tests {
         check_grid(Flavor::Classic, &extra);
     }
 
-    /// libxcrypt's `decode64` (`alg-yescrypt-common.c`): little-endian 6-bit groups over
-    /// `./0-9A-Za-z`, up to four characters per three bytes.
+    /// A `$y$` salt or hash field as bytes, through the parser's decoder.
     fn decode64(s: &str) -> Vec<u8> {
-        const ALPHABET: &[u8] = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
         let mut out = Vec::new();
-        for group in s.as_bytes().chunks(4) {
-            let (mut value, mut bits) = (0u32, 0);
-            for &c in group {
-                let digit = ALPHABET
-                    .iter()
-                    .position(|&a| a == c)
-                    .expect("base64 character");
-                value |= (digit as u32) << bits;
-                bits += 6;
-            }
-            assert!(bits >= 12, "a group holds at least one byte");
-            while bits >= 8 {
-                out.push(value as u8);
-                value >>= 8;
-                bits -= 8;
-            }
-            assert_eq!(value, 0, "leftover bits are zero");
-        }
+        crate::encoding::yescrypt_decode(s.as_bytes(), &mut out).expect("yescrypt base64");
         out
     }
 
