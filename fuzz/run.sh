@@ -26,6 +26,12 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 
 cd "$root"
+# The lock file is committed: a build that would change it means it is stale.
+if ! cargo metadata --locked --format-version 1 --manifest-path "$fuzz_dir/Cargo.toml" >/dev/null; then
+    echo "run.sh: fuzz/Cargo.lock is stale; update it with" \
+        "'cargo update --manifest-path fuzz/Cargo.toml -p passgate' and commit it" >&2
+    exit 2
+fi
 corpus="$fuzz_dir/corpus/parse_verify"
 mkdir -p "$corpus"
 
