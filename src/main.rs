@@ -8,8 +8,10 @@ mod cli;
 fn main() -> ExitCode {
     match cli::run() {
         Ok(code) => code,
+        // A reader that went away is no error worth a message.
+        Err(e) if cli::is_broken_pipe(&e) => ExitCode::from(cli::EXIT_ERROR),
         Err(e) => {
-            eprintln!("passgate: {e:#}");
+            cli::warn(format_args!("{e:#}"));
             ExitCode::from(cli::EXIT_ERROR)
         }
     }

@@ -254,10 +254,12 @@ impl Policy {
     }
 
     /// Whether a hash should be replaced on the next successful login: a legacy scheme, not
-    /// the preferred scheme, or a cost below the preferred one.
+    /// the preferred scheme, a cost below the preferred one, or a hash this policy refuses
+    /// (it can never verify here, so it must be replaced however that happens).
     pub fn needs_rehash(&self, hash: &StoredHash) -> bool {
         let scheme = hash.scheme();
-        if scheme.is_legacy() || scheme != self.preferred.scheme() {
+        if scheme.is_legacy() || scheme != self.preferred.scheme() || self.check_hash(hash).is_err()
+        {
             return true;
         }
         match (hash, self.preferred) {

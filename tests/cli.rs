@@ -301,3 +301,178 @@ fn hash_then_verify() {
         2
     );
 }
+
+/// A stdin or `--stored-file` without a line ending is read up to 64 KiB and refused, not
+/// taken whole into memory (`/dev/zero` used to grow the process to gigabytes).
+#[test]
+fn unbounded_input_is_refused_after_one_line() {
+    let zeros = vec![0u8; 1 << 20];
+    let out = passgate(&["identify"], &zeros);
+    assert_eq!(code(&out), 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("line 1: a line longer than 64 KiB"),
+        "{stderr}"
+    );
+
+    let dir = std::env::temp_dir().join(format!("passgate-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("stored");
+    std::fs::write(&file, &zeros).unwrap();
+    let out = passgate(
+        &["verify", "--stored-file", file.to_str().unwrap()],
+        b"password",
+    );
+    assert_eq!(code(&out), 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("longer than 64 KiB"), "{stderr}");
+    // The first line counts, whatever follows it; its `\r\n` ending is removed.
+    std::fs::write(&file, format!("{MD5CRYPT}\r\n").into_bytes().repeat(2)).unwrap();
+    let out = passgate(
+        &["verify", "--stored-file", file.to_str().unwrap()],
+        b"password",
+    );
+    assert_eq!(code(&out), 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// One line that is not UTF-8 is reported as such; the lines after it are still identified.
+#[test]
+fn identify_reports_a_non_utf8_line_and_goes_on() {
+    let input = format!("{MD5CRYPT}\n\u{0}\n").into_bytes();
+    let mut input = input;
+    input.extend_from_slice(b"\xff\xfe\n");
+    input.extend_from_slice(format!("{SFTPGO_PBKDF2}\r\n").as_bytes());
+    let out = passgate(&["identify", "--json"], &input);
+    assert_eq!(code(&out), 2);
+    let reports = json(&out);
+    let reports = reports.as_array().unwrap();
+    assert_eq!(reports.len(), 4);
+    assert_eq!(reports[0]["scheme"], "md5crypt");
+    assert_eq!(reports[2]["error"], "NotUtf8");
+    assert_eq!(reports[2]["message"], "line 3 is not UTF-8");
+    assert_eq!(reports[3]["scheme"], "pbkdf2-sha256");
+    // No input at all is an empty list, still valid JSON.
+    assert_eq!(
+        json(&passgate(&["identify", "--json"], b"")),
+        serde_json::json!([])
+    );
+}
+
+/// A reader that goes away (`passgate … | head -1`) ends the output quietly: no panic, no
+/// backtrace, and the verdict of what was read stays in the exit status.
+#[test]
+fn closed_stdout_is_a_quiet_exit() {
+    use std::io::{BufRead as _, BufReader};
+    use std::process::{Command, Stdio};
+    let dir = std::env::temp_dir().join(format!("passgate-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("hashes");
+    std::fs::write(&input, format!("{MD5CRYPT}\n").repeat(200_000)).unwrap();
+    for args in [&["identify"][..], &["identify", "--json"], &["schemes"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_passgate"))
+            .args(args)
+            .stdin(std::fs::File::open(&input).unwrap())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(!first.is_empty());
+        // The pipe's read end is closed here.
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.code().is_some_and(|c| c != 101),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A hash the shell has eaten (`$6$…` unquoted) or a path given as the hash gets a hint.
+#[test]
+fn hints_for_a_mangled_hash_or_a_path() {
+    // What `passgate verify $2a$14$ajq8Q7fbtFRQvXpdCq7Jcuy.Rx1h/…` leaves after expansion.
+    let out = passgate(&["verify", "a4.Rx1h/L4J60Otx.gyNLbAYctGMJ9tK"], b"secret");
+    assert_eq!(code(&out), 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("quote the hash in single quotes"),
+        "{stderr}"
+    );
+    let out = passgate(&["verify", ""], b"secret");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("single quotes"));
+    let out = passgate(&["verify", "/etc/shadow"], b"secret");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--stored-file"), "{stderr}");
+    // A well-formed hash with a wrong password gets no hint.
+    let out = passgate(&["verify", MD5CRYPT], b"wrong");
+    assert_eq!(code(&out), 1);
+    assert!(out.stderr.is_empty());
+}
+
+/// A hash the policy refuses can never verify under it: it needs a rehash.
+#[test]
+fn identify_a_refused_hash_needs_rehash() {
+    let bcrypt12 = "$2a$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW";
+    let out = passgate(&["--max-cost", "10", "identify", "--json", bcrypt12], b"");
+    assert_eq!(code(&out), 2);
+    let v = json(&out);
+    assert_eq!(v[0]["policy"]["refused"], "CostTooHigh");
+    assert_eq!(v[0]["needs_rehash"], true);
+    let out = passgate(&["identify", "--json", bcrypt12], b"");
+    assert_eq!(code(&out), 0);
+    assert_eq!(json(&out)[0]["needs_rehash"], false);
+}
+
+#[test]
+fn schemes_completions_man_and_version() {
+    let out = passgate(&["schemes", "--json"], b"");
+    assert_eq!(code(&out), 0);
+    let all = json(&out);
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len(), passgate::Scheme::ALL.len());
+    let by_name = |n: &str| all.iter().find(|s| s["scheme"] == n).unwrap().clone();
+    assert_eq!(
+        by_name("bcrypt")["identifiers"],
+        serde_json::json!(["$2a$", "$2b$", "$2y$"])
+    );
+    assert_eq!(by_name("bcrypt")["limits"]["max_cost"], 16);
+    assert_eq!(by_name("bcrypt")["preferred"], true);
+    assert_eq!(by_name("md5crypt")["hashes"], false);
+    assert_eq!(by_name("md5crypt")["legacy"], true);
+    assert_eq!(by_name("descrypt")["identifiers"], serde_json::json!([]));
+    assert_eq!(
+        by_name("sftpgo-md5")["identifiers"],
+        serde_json::json!(["{MD5}"])
+    );
+    let strict = json(&passgate(&["--policy", "strict", "schemes", "--json"], b""));
+    let md5 = strict
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["scheme"] == "md5crypt")
+        .unwrap();
+    assert_eq!(md5["verifies"], false);
+
+    let out = passgate(&["completions", "bash"], b"");
+    assert_eq!(code(&out), 0);
+    let script = String::from_utf8(out.stdout).unwrap();
+    assert!(script.contains("_passgate()") && script.contains("identify"));
+    let out = passgate(&["man"], b"");
+    assert_eq!(code(&out), 0);
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.contains(".TH passgate 1") && page.contains("verify"));
+    let out = passgate(&["--version"], b"");
+    let version = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        version.contains("features: cli, hooks, http, import"),
+        "{version}"
+    );
+}

@@ -75,6 +75,25 @@ fn every_accepted_string_displays_back_exactly() {
     }
 }
 
+/// `Scheme::identifiers` (what `passgate schemes` lists) names how every good vector of the
+/// scheme begins; DES crypt, with no identifier, lists none.
+#[test]
+fn every_good_vector_starts_with_one_of_its_schemes_identifiers() {
+    for v in good(&all_vectors()) {
+        let scheme = Scheme::from_name(&v.scheme).unwrap();
+        let ids = scheme.identifiers();
+        if scheme == Scheme::DesCrypt {
+            assert!(ids.is_empty());
+        } else {
+            assert!(
+                ids.iter().any(|id| v.stored.starts_with(id.as_str())),
+                "{}: {ids:?}",
+                v.at()
+            );
+        }
+    }
+}
+
 #[test]
 fn every_scheme_has_a_vector_file_and_files_hold_their_scheme() {
     let vectors = all_vectors();

@@ -1,19 +1,26 @@
 //! Argument parsing, calls into the library, printing. No logic the library lacks.
 
-use std::io::{BufRead as _, Write as _};
-use std::path::PathBuf;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand, ValueEnum};
 use passgate::scheme::descrypt::DesCryptHash;
 use passgate::scheme::pbkdf2::Pbkdf2Variant;
 use passgate::{HashParams, Policy, Scheme, StoredHash, VerifyError};
 use serde_json::{Value, json};
 
 mod import;
+mod input;
 mod login;
+mod output;
 mod password;
+mod schemes;
+
+use self::input::Line;
+use self::output::Output;
+pub(crate) use self::output::{is_broken_pipe, warn};
 
 /// Match, success.
 const EXIT_OK: u8 = 0;
@@ -51,13 +58,14 @@ enum Command {
             conflicts_with = "stored_file"
         )]
         stored: Option<String>,
-        /// Read the stored hash from the first line of this file instead.
+        /// Read the stored hash from the first line of this file instead (at most 64 KiB; its
+        /// `\n` or `\r\n` ending removed).
         #[arg(long, value_name = "FILE")]
         stored_file: Option<PathBuf>,
     },
     /// Describe stored hashes: scheme, parameters, legacy status, policy verdict. Never
     /// prints a salt or digest. With no arguments, reads one hash per line from standard
-    /// input.
+    /// input (each line at most 64 KiB, its `\n` or `\r\n` ending removed).
     ///
     /// Exit status: 0 every hash is usable under the policy, 2 otherwise.
     Identify {
@@ -83,6 +91,21 @@ enum Command {
     /// Exit status: 0 every account imported, 1 some skipped or malformed, 2 nothing usable
     /// (no dump written) or a fatal error.
     Import(import::ImportArgs),
+    /// List every scheme passgate reads: its identifiers, whether it verifies under the
+    /// policy, whether `hash` can write it, whether it is legacy, and its limits.
+    Schemes,
+    /// Print a shell completion script for passgate on standard output.
+    ///
+    /// For example: `passgate completions bash > /usr/share/bash-completion/completions/passgate`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print passgate's manual page (roff) on standard output.
+    ///
+    /// For example: `passgate man > /usr/local/share/man/man1/passgate.1`.
+    Man,
 }
 
 /// The cost of a new hash; each scheme takes its own flags, and the recommended values
@@ -224,11 +247,33 @@ impl Limits {
     }
 }
 
+/// The library features this build has, for `--version`.
+const FEATURES: [(&str, bool); 4] = [
+    ("cli", cfg!(feature = "cli")),
+    ("hooks", cfg!(feature = "hooks")),
+    ("http", cfg!(feature = "http")),
+    ("import", cfg!(feature = "import")),
+];
+
+/// The clap command, with a version that names the enabled features.
+fn command() -> clap::Command {
+    let features: Vec<&str> = FEATURES
+        .iter()
+        .filter_map(|&(name, on)| on.then_some(name))
+        .collect();
+    let version = format!(
+        "{} (features: {})",
+        env!("CARGO_PKG_VERSION"),
+        features.join(", ")
+    );
+    Cli::command().version(version)
+}
+
 /// Parses the command line and runs the command.
 pub(crate) fn run() -> anyhow::Result<ExitCode> {
-    let cli = Cli::parse();
+    let cli = Cli::from_arg_matches(&command().get_matches()).unwrap_or_else(|e| e.exit());
     let policy = cli.limits.policy();
-    let out = Output { json: cli.json };
+    let out = Output::new(cli.json);
     let code = match cli.command {
         Command::Verify {
             stored,
@@ -236,50 +281,35 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
         } => {
             let stored = match (stored, stored_file) {
                 (Some(s), _) => s,
-                (None, Some(path)) => read_first_line(&path)?,
+                (None, Some(path)) => input::first_line(&path)?,
                 (None, None) => bail!("no stored hash given"),
             };
             verify(&policy, &stored, &out)?
         }
-        Command::Identify { stored } => {
-            let stored = if stored.is_empty() {
-                std::io::stdin()
-                    .lock()
-                    .lines()
-                    .collect::<Result<Vec<_>, _>>()
-                    .context("reading hashes from standard input")?
-            } else {
-                stored
-            };
-            identify(&policy, &stored, &out)?
-        }
+        Command::Identify { stored } => identify(&policy, &stored, &out)?,
         Command::Hash { scheme, cost } => {
             let params = hash_params(scheme, &cost)?;
             hash(&policy, params, &out)?
         }
         Command::Login(args) => login::run(&args, &cli.limits, out.json)?,
         Command::Import(args) => import::run(&args, out.json)?,
+        Command::Schemes => schemes::run(&policy, &out)?,
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command(), "passgate", &mut script);
+            out.write(|o| o.write_all(&script))?;
+            EXIT_OK
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(command())
+                .render(&mut page)
+                .context("rendering the manual page")?;
+            out.write(|o| o.write_all(&page))?;
+            EXIT_OK
+        }
     };
     Ok(ExitCode::from(code))
-}
-
-fn read_first_line(path: &PathBuf) -> anyhow::Result<String> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(text.lines().next().unwrap_or_default().to_owned())
-}
-
-struct Output {
-    json: bool,
-}
-
-impl Output {
-    fn json(&self, value: &Value) -> anyhow::Result<()> {
-        let mut stdout = std::io::stdout().lock();
-        serde_json::to_writer(&mut stdout, value)?;
-        writeln!(stdout)?;
-        Ok(())
-    }
 }
 
 fn verify(policy: &Policy, stored: &str, out: &Output) -> anyhow::Result<u8> {
@@ -314,12 +344,37 @@ fn verify(policy: &Policy, stored: &str, out: &Output) -> anyhow::Result<u8> {
             {
                 line.push_str(&format!(", password truncated to {n} bytes"));
             }
-            println!("{line}");
+            out.line(line)?;
         }
-        (false, Err(e)) if code == EXIT_MISMATCH => println!("{e}"),
-        (false, Err(e)) => eprintln!("passgate: {e}"),
+        (false, Err(e)) if code == EXIT_MISMATCH => out.line(e)?,
+        (false, Err(e)) => warn(e),
+    }
+    // An empty hash reads as a locked account; it is also what the shell leaves of `$6$…`.
+    if (matches!(result, Err(VerifyError::Parse(_))) || stored.is_empty())
+        && let Some(hint) = stored_hint(stored)
+    {
+        warn(hint);
     }
     Ok(code)
+}
+
+/// A hint for a stored hash that did not parse because of how it reached passgate: a path
+/// given where the hash belongs, or a hash whose `$…` fields the shell replaced (every
+/// identifier starts with `$` or `{`; only DES crypt, 13 characters, has none).
+fn stored_hint(stored: &str) -> Option<&'static str> {
+    let path_like = ["/", "./", "../", "~/"]
+        .iter()
+        .any(|p| stored.starts_with(p));
+    if path_like || (stored.contains('/') && Path::new(stored).is_file()) {
+        Some("hint: that names a file; use --stored-file FILE to read the hash from it")
+    } else if !stored.starts_with(['$', '{']) && stored.len() != DesCryptHash::LEN {
+        Some(
+            "hint: quote the hash in single quotes ('$6$...'); unquoted or in double quotes \
+             the shell replaces each $WORD in it; or use --stored-file FILE",
+        )
+    } else {
+        None
+    }
 }
 
 /// Parameters of a parsed hash, as name/value pairs. Never the salt or digest.
@@ -375,47 +430,90 @@ fn parameters(hash: &StoredHash) -> Vec<(&'static str, Value)> {
     }
 }
 
+/// Describes each hash given, or each line of standard input, as it comes.
 fn identify(policy: &Policy, stored: &[String], out: &Output) -> anyhow::Result<u8> {
     let mut code = EXIT_OK;
-    let mut reports = Vec::with_capacity(stored.len());
-    for s in stored {
-        let report = match StoredHash::parse(s) {
-            Ok(hash) => {
-                let verdict = policy.check_hash(&hash);
-                if verdict.is_err() {
-                    code = EXIT_ERROR;
+    let mut count = 0usize;
+    let mut emit = |report: Value, code: &mut u8| -> anyhow::Result<()> {
+        if report.get("error").is_some() || report["policy"] != json!("ok") {
+            *code = EXIT_ERROR;
+        }
+        if out.json {
+            let separator: &[u8] = if count == 0 { b"[" } else { b"," };
+            out.write(|o| {
+                o.write_all(separator)?;
+                serde_json::to_writer(&mut *o, &report).map_err(std::io::Error::from)
+            })?;
+        } else {
+            out.line(identify_line(&report))?;
+        }
+        count += 1;
+        Ok(())
+    };
+    let mut fatal = None;
+    if stored.is_empty() {
+        let mut stdin = std::io::stdin().lock();
+        for number in 1u64.. {
+            if out.is_closed() {
+                break;
+            }
+            match input::next_line(&mut stdin) {
+                Ok(None) => break,
+                Ok(Some(Line::Text(s))) => emit(identify_one(policy, &s), &mut code)?,
+                Ok(Some(Line::NotUtf8)) => emit(
+                    json!({"error": "NotUtf8", "message": format!("line {number} is not UTF-8")}),
+                    &mut code,
+                )?,
+                Err(e) => {
+                    fatal = Some(format!("standard input, line {number}: {e}; stopped there"));
+                    break;
                 }
-                let params: serde_json::Map<String, Value> = parameters(&hash)
-                    .into_iter()
-                    .map(|(k, v)| (k.to_owned(), v))
-                    .collect();
-                json!({
-                    "scheme": hash.scheme().name(),
-                    "parameters": params,
-                    "legacy": hash.scheme().is_legacy(),
-                    "policy": match verdict {
-                        Ok(()) => json!("ok"),
-                        Err(e) => json!({"refused": e.name(), "message": e.to_string()}),
-                    },
-                    "needs_rehash": policy.needs_rehash(&hash),
-                })
             }
-            Err(e) => {
-                code = EXIT_ERROR;
-                let e = VerifyError::from(e);
-                json!({"error": e.name(), "message": e.to_string()})
-            }
-        };
-        reports.push(report);
-    }
-    if out.json {
-        out.json(&Value::Array(reports))?;
+        }
     } else {
-        for r in &reports {
-            println!("{}", identify_line(r));
+        for s in stored {
+            emit(identify_one(policy, s), &mut code)?;
         }
     }
+    if out.json {
+        let open: &[u8] = if count == 0 { b"[" } else { b"" };
+        out.write(|o| {
+            o.write_all(open)?;
+            o.write_all(b"]\n")
+        })?;
+    }
+    if let Some(message) = fatal {
+        warn(message);
+        code = EXIT_ERROR;
+    }
     Ok(code)
+}
+
+/// One hash's report: scheme, parameters, legacy, policy verdict, rehash; or its error.
+fn identify_one(policy: &Policy, s: &str) -> Value {
+    match StoredHash::parse(s) {
+        Ok(hash) => {
+            let verdict = policy.check_hash(&hash);
+            let params: serde_json::Map<String, Value> = parameters(&hash)
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect();
+            json!({
+                "scheme": hash.scheme().name(),
+                "parameters": params,
+                "legacy": hash.scheme().is_legacy(),
+                "policy": match verdict {
+                    Ok(()) => json!("ok"),
+                    Err(e) => json!({"refused": e.name(), "message": e.to_string()}),
+                },
+                "needs_rehash": policy.needs_rehash(&hash),
+            })
+        }
+        Err(e) => {
+            let e = VerifyError::from(e);
+            json!({"error": e.name(), "message": e.to_string()})
+        }
+    }
 }
 
 fn identify_line(r: &Value) -> String {
@@ -501,7 +599,7 @@ fn hash(policy: &Policy, params: HashParams, out: &Output) -> anyhow::Result<u8>
             if out.json {
                 out.json(&json!({"scheme": params.scheme().name(), "hash": stored}))?;
             } else {
-                println!("{stored}");
+                out.line(stored)?;
             }
             Ok(EXIT_OK)
         }
@@ -509,7 +607,7 @@ fn hash(policy: &Policy, params: HashParams, out: &Output) -> anyhow::Result<u8>
             if out.json {
                 out.json(&json!({"error": e.name(), "message": e.to_string()}))?;
             } else {
-                eprintln!("passgate: {e}");
+                warn(e);
             }
             Ok(EXIT_ERROR)
         }

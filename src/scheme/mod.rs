@@ -146,6 +146,21 @@ impl Scheme {
         )
     }
 
+    /// How the scheme's stored strings begin: `$2a$`, `{SHA}`… DES crypt has no identifier
+    /// (13 characters of the crypt alphabet name it), so its list is empty. `$pbkdf2-sha256$`
+    /// and `$pbkdf2-sha512$` belong to both SFTPGo's and passlib's PBKDF2.
+    pub fn identifiers(self) -> Vec<String> {
+        REGISTRY
+            .iter()
+            .filter(|(_, family)| family.schemes().contains(&self))
+            .filter_map(|(id, _)| match id {
+                Id::Dollar(name) => Some(format!("${name}$")),
+                Id::Braced(prefix) => Some((*prefix).to_owned()),
+                Id::Shape => None,
+            })
+            .collect()
+    }
+
     /// How many leading password bytes the scheme reads, when it ignores the rest: 72 for
     /// bcrypt, 8 for DES crypt. `None`: every byte counts.
     pub const fn significant_password_bytes(self) -> Option<usize> {
@@ -292,7 +307,6 @@ impl Family {
     }
 
     /// Every scheme the identifier can select.
-    #[cfg(test)]
     fn schemes(self) -> Vec<Scheme> {
         match self {
             Self::Pbkdf2Shared(a, b) => vec![a.scheme(), b.scheme()],
