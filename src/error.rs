@@ -250,6 +250,22 @@ impl PolicyError {
     }
 }
 
+/// What the machine could not supply for a hash computation. The parameters were within
+/// the policy's limits; the allocation failed (or could not be expressed in this address
+/// space), so the computation did not run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResourceError {
+    /// The working memory could not be allocated.
+    #[error("{scheme} needs {bytes} bytes of working memory, which could not be allocated")]
+    Memory {
+        /// The scheme being computed.
+        scheme: Scheme,
+        /// The bytes the computation needs in all (saturating at `u64::MAX`).
+        bytes: u64,
+    },
+}
+
 /// Why a verification did not succeed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -266,6 +282,10 @@ pub enum VerifyError {
     /// The stored string is a lock or no-login marker: no password can match.
     #[error("account is locked or has no password")]
     Disabled,
+    /// The hash is acceptable but the machine could not supply what computing it takes (its
+    /// working memory): no verdict on the password. Retrying later may succeed.
+    #[error("out of resources: {0}")]
+    ResourceExhausted(ResourceError),
 }
 
 impl VerifyError {
@@ -276,7 +296,14 @@ impl VerifyError {
             Self::Disabled => "Disabled",
             Self::Parse(e) => e.kind.name(),
             Self::Policy(e) => e.name(),
+            Self::ResourceExhausted(_) => "ResourceExhausted",
         }
+    }
+}
+
+impl From<ResourceError> for VerifyError {
+    fn from(e: ResourceError) -> Self {
+        Self::ResourceExhausted(e)
     }
 }
 
@@ -309,6 +336,9 @@ pub enum HashError {
     /// The operating system's random number generator failed.
     #[error("the system random number generator failed")]
     Rng,
+    /// The machine could not supply what computing the hash takes (its working memory).
+    #[error("out of resources: {0}")]
+    ResourceExhausted(#[from] ResourceError),
 }
 
 impl HashError {
@@ -318,6 +348,7 @@ impl HashError {
             Self::Policy(e) => e.name(),
             Self::InvalidParams(_) => "InvalidParams",
             Self::Rng => "Rng",
+            Self::ResourceExhausted(_) => "ResourceExhausted",
         }
     }
 }

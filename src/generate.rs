@@ -174,15 +174,12 @@ impl HashParams {
                 ))?;
                 StoredHash::Pbkdf2(Pbkdf2Hash::generate(variant, iterations, salt, password))
             }
-            Self::Argon2id { m, t, p } => StoredHash::Argon2(
-                Argon2Hash::generate(
-                    Argon2Variant::Argon2id,
-                    (m, t, p),
-                    &random::<16>()?,
-                    password,
-                )
-                .ok_or(HashError::InvalidParams("argon2 refused the parameters"))?,
-            ),
+            Self::Argon2id { m, t, p } => StoredHash::Argon2(Argon2Hash::generate(
+                Argon2Variant::Argon2id,
+                (m, t, p),
+                &random::<16>()?,
+                password,
+            )?),
         })
     }
 }

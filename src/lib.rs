@@ -14,7 +14,9 @@ mod policy;
 pub mod scheme;
 mod stored;
 
-pub use crate::error::{HashError, ParseError, ParseErrorKind, PolicyError, VerifyError};
+pub use crate::error::{
+    HashError, ParseError, ParseErrorKind, PolicyError, ResourceError, VerifyError,
+};
 pub use crate::generate::HashParams;
 pub use crate::policy::{Policy, Verified, dummy_verify, hash, verify, verify_and_update};
 pub use crate::scheme::Scheme;

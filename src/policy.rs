@@ -225,7 +225,9 @@ impl Policy {
     /// limits, then the recomputed digest compared in constant time.
     ///
     /// `Ok` only when the whole digest matched. A wrong password is
-    /// [`VerifyError::Mismatch`]; a lock marker is [`VerifyError::Disabled`].
+    /// [`VerifyError::Mismatch`]; a lock marker is [`VerifyError::Disabled`]. When the
+    /// machine cannot supply an Argon2 or yescrypt hash's working memory, the answer is
+    /// [`VerifyError::ResourceExhausted`]: no verdict, never a mismatch.
     pub fn verify(&self, stored: &str, password: &[u8]) -> Result<Verified, VerifyError> {
         // Before dispatch: sha-crypt's cost grows with the square of the password length.
         self.check_password(password)?;
@@ -240,7 +242,7 @@ impl Policy {
         if let StoredHash::ShaCrypt(h) = hash {
             Self::check_work(h.work(password.len()), self.max_shacrypt_work)?;
         }
-        if !hash.matches(password) {
+        if !hash.matches(password)? {
             return Err(VerifyError::Mismatch);
         }
         let scheme = hash.scheme();
@@ -282,7 +284,10 @@ impl Policy {
     /// the same password in the preferred scheme, to store in place of the old one.
     ///
     /// The new hash is `None` when no rehash is needed, or when the policy's preferred
-    /// parameters cannot hash this password (the login still succeeds).
+    /// parameters cannot hash this password, or the memory to hash it cannot be allocated
+    /// now (the login still succeeds; the next one tries again). Verification errors,
+    /// [`VerifyError::ResourceExhausted`] among them, are returned as from
+    /// [`verify`](Self::verify).
     pub fn verify_and_update(
         &self,
         stored: &str,
@@ -300,14 +305,17 @@ impl Policy {
     /// Spends the same work as verifying against a hash in the preferred scheme, for a user
     /// that does not exist, so that the response time does not tell. Applies the same
     /// password checks as [`verify`](Self::verify) and never succeeds: returns the error the
-    /// caller should report.
+    /// caller should report, [`VerifyError::Mismatch`] or, as a real verification would,
+    /// a password refusal or [`VerifyError::ResourceExhausted`].
     pub fn dummy_verify(&self, password: &[u8]) -> VerifyError {
         if let Err(e) = self.check_password(password) {
             return e.into();
         }
         if let Some(dummy) = dummy_hash(self.preferred) {
             // The all-zero digest is never reported as a match, whatever the password.
-            let _ = core::hint::black_box(dummy.matches(password));
+            if let Err(e) = core::hint::black_box(dummy.matches(password)) {
+                return e;
+            }
         }
         VerifyError::Mismatch
     }

@@ -3,7 +3,7 @@
 use core::fmt;
 use core::str::FromStr;
 
-use crate::error::{ParseError, ParseErrorKind};
+use crate::error::{ParseError, ParseErrorKind, VerifyError};
 use crate::scheme::argon2::Argon2Hash;
 use crate::scheme::bcrypt::BcryptHash;
 use crate::scheme::descrypt::DesCryptHash;
@@ -145,19 +145,21 @@ impl StoredHash {
     }
 
     /// Recomputes the digest for `password` and compares it in constant time. No policy is
-    /// applied here: callers go through [`Policy`](crate::Policy).
-    pub(crate) fn matches(&self, password: &[u8]) -> bool {
-        match self {
+    /// applied here: callers go through [`Policy`](crate::Policy). An error is never a
+    /// verdict: the memory-hard schemes report a failed allocation as
+    /// [`VerifyError::ResourceExhausted`].
+    pub(crate) fn matches(&self, password: &[u8]) -> Result<bool, VerifyError> {
+        Ok(match self {
             Self::Bcrypt(h) => h.matches(password),
             Self::Md5Crypt(h) => h.matches(password),
             Self::ShaCrypt(h) => h.matches(password),
             Self::Pbkdf2(h) => h.matches(password),
             Self::PasslibPbkdf2(h) => h.matches(password),
             Self::Digest(h) => h.matches(password),
-            Self::Argon2(h) => h.matches(password),
-            Self::Yescrypt(h) => h.matches(password),
+            Self::Argon2(h) => h.matches(password)?,
+            Self::Yescrypt(h) => h.matches(password)?,
             Self::DesCrypt(h) => h.matches(password),
-        }
+        })
     }
 }
 
@@ -242,7 +244,7 @@ mod tests {
         let h = StoredHash::parse("abJnggxhB/yWI").unwrap();
         assert_eq!(h.scheme(), Scheme::DesCrypt);
         assert_eq!(h.to_string(), "abJnggxhB/yWI");
-        assert!(h.matches(b"password"));
+        assert!(h.matches(b"password").unwrap());
         for s in [
             "abJnggxhB/yW",
             "abJnggxhB/yWI.",
@@ -274,8 +276,8 @@ mod tests {
         let h = StoredHash::parse(s).unwrap();
         assert_eq!(h.scheme(), Scheme::Pbkdf2Sha256);
         assert_eq!(h.to_string(), s);
-        assert!(h.matches(b"password"));
-        assert!(!h.matches(b"Password"));
+        assert!(h.matches(b"password").unwrap());
+        assert!(!h.matches(b"Password").unwrap());
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub(crate) use self::output::{is_broken_pipe, warn};
 const EXIT_OK: u8 = 0;
 /// Mismatch, denied.
 const EXIT_MISMATCH: u8 = 1;
-/// Usage error, unparseable hash, policy refusal.
+/// Usage error, unparseable hash, policy refusal, memory that could not be allocated.
 pub(crate) const EXIT_ERROR: u8 = 2;
 
 /// Verify, identify and create stored password hashes.
@@ -49,7 +49,8 @@ struct Cli {
 enum Command {
     /// Verify the password on standard input against a stored hash.
     ///
-    /// Exit status: 0 match, 1 mismatch or locked account, 2 the hash or password was refused.
+    /// Exit status: 0 match, 1 mismatch or locked account, 2 the hash or password was refused,
+    /// or the hash's memory could not be allocated (no verdict).
     Verify {
         /// The stored hash (quote it: it holds `$`). Use --stored-file to keep it out of the
         /// process list.

@@ -21,7 +21,8 @@ pub enum Outcome {
         /// Whether the attempt was judged wrong (rather than a hook having broken).
         counts_as_failure: bool,
     },
-    /// Refuse for now: the user store failed. Retrying later may succeed.
+    /// Refuse for now: the user store failed, or a hash's working memory could not be
+    /// allocated. Retrying later may succeed.
     TempFail,
 }
 

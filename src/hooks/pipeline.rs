@@ -8,7 +8,8 @@
 //! (a wrong password, an unknown or disabled user, a hook that answered "deny", DirectAdmin's
 //! `login_pre` failing in any way) and false when a hook broke (timeout, crash, bad answer):
 //! a broken hook server should not lock users out through brute-force counters.
-//! `TempFail` is for the store: it could not be read or written.
+//! `TempFail` is for the machine: the store could not be read or written, or a hash's working
+//! memory could not be allocated (no verdict on the password, so no failure is counted).
 
 use std::thread::JoinHandle;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -24,7 +25,7 @@ use super::sftpgo::{
 };
 use super::store::UserStore;
 use super::user::User;
-use crate::{HashError, ParseErrorKind, Policy, Scheme, StoredHash};
+use crate::{HashError, ParseErrorKind, Policy, Scheme, StoredHash, VerifyError};
 
 /// A decision on the way through the pipeline.
 struct Step {
@@ -198,9 +199,12 @@ impl<S: UserStore> Pipeline<S> {
             }
         }
         let Some(user) = user else {
-            // Spend a real verification's time, so response time does not tell.
-            let _ = self.policy.dummy_verify(req.password);
-            return Step::deny(true, Reason::UnknownUser, None);
+            // Spend a real verification's time, so response time does not tell; a dummy
+            // that runs out of memory answers as a real user's hash would.
+            return match self.policy.dummy_verify(req.password) {
+                e @ VerifyError::ResourceExhausted(_) => Step::temp_fail(Reason::Verify(e), None),
+                _ => Step::deny(true, Reason::UnknownUser, None),
+            };
         };
         if let Some(refusal) = self.login_conditions(user.clone(), req.password, true) {
             return refusal;
@@ -240,8 +244,8 @@ impl<S: UserStore> Pipeline<S> {
         } else {
             return None;
         };
-        if dummy {
-            let _ = self.policy.dummy_verify(password);
+        if dummy && let e @ VerifyError::ResourceExhausted(_) = self.policy.dummy_verify(password) {
+            return Some(Step::temp_fail(Reason::Verify(e), Some(user)));
         }
         Some(Step::deny(true, reason, Some(user)))
     }
@@ -258,6 +262,9 @@ impl<S: UserStore> Pipeline<S> {
             self.policy.verify(&stored, password).map(|v| (v, None))
         };
         let new = match result {
+            Err(e @ VerifyError::ResourceExhausted(_)) => {
+                return Step::temp_fail(Reason::Verify(e), Some(user));
+            }
             Err(e) => return Step::deny(true, Reason::Verify(e), Some(user)),
             Ok((_, None)) => return Step::allow(Reason::Verified, user),
             Ok((_, Some(new))) => new,
@@ -474,8 +481,8 @@ fn now_ms() -> i64 {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::HashParams;
     use crate::hooks::MemoryStore;
-    use crate::{HashParams, VerifyError};
     use serde_json::json;
 
     /// `openssl passwd -1 -salt saltsalt password`.

@@ -9,13 +9,15 @@
 
 use core::fmt;
 
-use ::argon2::{Algorithm, Argon2, Params, Version};
+use ::argon2::{Algorithm, Argon2, Error as Argon2Error, Params, Version};
 use zeroize::Zeroizing;
 
 use super::{Redacted, Scheme, split_fields};
 use crate::ct::digests_equal;
 use crate::encoding::{parse_decimal, std_no_pad_decode, std_no_pad_encode};
-use crate::error::{ParseError, ParseErrorKind};
+use crate::error::{
+    HashError, ParseError, ParseErrorKind, PolicyError, ResourceError, VerifyError,
+};
 
 /// Which Argon2.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -123,16 +125,25 @@ impl Argon2Hash {
         }
     }
 
-    /// Builds a record from a fresh salt; `None` if the crate refuses the parameters.
+    /// Builds a record from a fresh salt. Parameters are the caller's to validate; a memory
+    /// failure is [`HashError::ResourceExhausted`].
     pub(crate) fn generate(
         variant: Argon2Variant,
         (m, t, p): (u32, u32, u32),
         salt: &[u8],
         password: &[u8],
-    ) -> Option<Self> {
+    ) -> Result<Self, HashError> {
         let mut hash = vec![0u8; 32];
-        compute(variant, m, t, p, password, salt, &mut hash)?;
-        Some(Self {
+        compute(variant, m, t, p, password, salt, &mut hash).map_err(|e| match e {
+            Argon2Error::OutOfMemory => memory_error(variant, m, p).into(),
+            Argon2Error::PwdTooLong => PolicyError::PasswordTooLong {
+                len: password.len(),
+                max: MAX_PASSWORD_BYTES,
+            }
+            .into(),
+            _ => HashError::InvalidParams("argon2 refused the parameters"),
+        })?;
+        Ok(Self {
             variant,
             m,
             t,
@@ -172,7 +183,10 @@ impl Argon2Hash {
         self.hash.len()
     }
 
-    pub(crate) fn matches(&self, password: &[u8]) -> bool {
+    /// Recomputes and compares. An error is never a verdict: the memory could not be
+    /// allocated ([`VerifyError::ResourceExhausted`]), or the crate refused what the parser
+    /// or the policy should have (each mapped to the field at fault).
+    pub(crate) fn matches(&self, password: &[u8]) -> Result<bool, VerifyError> {
         let mut buf = Zeroizing::new([0u8; Self::MAX_HASH_BYTES]);
         let out = &mut buf[..self.hash.len()];
         compute(
@@ -184,11 +198,43 @@ impl Argon2Hash {
             &self.salt,
             out,
         )
-        .is_some()
-            && digests_equal(out, &self.hash)
+        .map_err(|e| self.verify_error(e, password.len()))?;
+        Ok(digests_equal(out, &self.hash))
+    }
+
+    fn verify_error(&self, e: Argon2Error, password_len: usize) -> VerifyError {
+        use ParseErrorKind::{CostOutOfRange, DigestTooLong, DigestTooShort, InvalidLength};
+        let scheme = self.variant.scheme();
+        let field = |field, kind| ParseError::in_field(scheme, field, kind).into();
+        match e {
+            Argon2Error::OutOfMemory => memory_error(self.variant, self.m, self.p).into(),
+            Argon2Error::PwdTooLong => PolicyError::PasswordTooLong {
+                len: password_len,
+                max: MAX_PASSWORD_BYTES,
+            }
+            .into(),
+            Argon2Error::MemoryTooLittle | Argon2Error::MemoryTooMuch => field("m", CostOutOfRange),
+            Argon2Error::TimeTooSmall => field("t", CostOutOfRange),
+            Argon2Error::ThreadsTooFew | Argon2Error::ThreadsTooMany => field("p", CostOutOfRange),
+            Argon2Error::SaltTooShort | Argon2Error::SaltTooLong => field("salt", InvalidLength),
+            Argon2Error::OutputTooShort => field("hash", DigestTooShort),
+            Argon2Error::OutputTooLong => field("hash", DigestTooLong),
+            // Inputs we never pass (associated data, key id, secret, encoded strings).
+            Argon2Error::AdTooLong
+            | Argon2Error::KeyIdTooLong
+            | Argon2Error::SecretTooLong
+            | Argon2Error::AlgorithmInvalid
+            | Argon2Error::VersionInvalid
+            | Argon2Error::B64Encoding(_) => field("params", ParseErrorKind::UnsupportedVariant),
+        }
     }
 }
 
+/// libargon2's password limit (`ARGON2_MAX_PWD_LENGTH`, 2³²−1 bytes).
+const MAX_PASSWORD_BYTES: usize = u32::MAX as usize;
+
+/// The crate allocates its `m` KiB of blocks (rounded down to a multiple of 4·p) fallibly and
+/// reports a failure as `OutOfMemory`, which is mapped here and never read as a mismatch.
 fn compute(
     variant: Argon2Variant,
     m: u32,
@@ -197,11 +243,19 @@ fn compute(
     password: &[u8],
     salt: &[u8],
     out: &mut [u8],
-) -> Option<()> {
-    let params = Params::new(m, t, p, Some(out.len())).ok()?;
-    Argon2::new(variant.algorithm(), Version::V0x13, params)
-        .hash_password_into(password, salt, out)
-        .ok()
+) -> Result<(), Argon2Error> {
+    let params = Params::new(m, t, p, Some(out.len()))?;
+    Argon2::new(variant.algorithm(), Version::V0x13, params).hash_password_into(password, salt, out)
+}
+
+/// The memory failure for `m` KiB over `p` lanes, in the bytes the crate asked for.
+fn memory_error(variant: Argon2Variant, m: u32, p: u32) -> ResourceError {
+    let blocks =
+        Params::new(m, 1, p, None).map_or(u64::from(m), |params| params.block_count() as u64);
+    ResourceError::Memory {
+        scheme: variant.scheme(),
+        bytes: blocks.saturating_mul(1024),
+    }
 }
 
 /// `m=M,t=T,p=P`, exactly, in this order.
@@ -269,7 +323,7 @@ mod tests {
         // echo -n password | argon2 somesalt -id -t 2 -m 12 -p 1 -e
         let body = "v=19$m=4096,t=2,p=1$c29tZXNhbHQ$jacJHQ+PoBstB/ZoVNk8re3s1yzVABZujceGiwVNJnk";
         let h = Argon2Hash::parse(Argon2Variant::Argon2id, body.as_bytes()).unwrap();
-        assert!(h.matches(b"password") && !h.matches(b"passwore"));
+        assert!(h.matches(b"password").unwrap() && !h.matches(b"passwore").unwrap());
         assert_eq!(h.to_string(), format!("$argon2id${body}"));
     }
 

@@ -25,11 +25,11 @@ use core::fmt;
 
 use zeroize::Zeroizing;
 
-use super::yescrypt_engine::{Params, yescrypt};
+use super::yescrypt_engine::{EngineError, Params, yescrypt};
 use super::{Redacted, Scheme, split_fields};
 use crate::ct::digests_equal;
 use crate::encoding::{CRYPT_ALPHABET, crypt64_value, yescrypt_decode, yescrypt_encode};
-use crate::error::{ParseError, ParseErrorKind};
+use crate::error::{ParseError, ParseErrorKind, ResourceError, VerifyError};
 
 /// A yescrypt mode, as the flavor field of `$y$` names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -152,10 +152,25 @@ impl YescryptHash {
         self.salt.len()
     }
 
-    pub(crate) fn matches(&self, password: &[u8]) -> bool {
+    /// Recomputes and compares. An error is never a verdict: the memory could not be
+    /// allocated ([`VerifyError::ResourceExhausted`]), or (never, after [`parse`](Self::parse))
+    /// the engine refused the parameters.
+    pub(crate) fn matches(&self, password: &[u8]) -> Result<bool, VerifyError> {
         let mut out = Zeroizing::new([0u8; Self::HASH_BYTES]);
-        yescrypt(password, &self.salt, &self.params, &mut out).is_ok()
-            && digests_equal(&out[..], &self.hash)
+        match yescrypt(password, &self.salt, &self.params, &mut out) {
+            Ok(()) => Ok(digests_equal(&out[..], &self.hash)),
+            Err(EngineError::OutOfMemory { bytes }) => Err(ResourceError::Memory {
+                scheme: Scheme::Yescrypt,
+                bytes,
+            }
+            .into()),
+            Err(EngineError::Refused) => Err(ParseError::in_field(
+                Scheme::Yescrypt,
+                "params",
+                ParseErrorKind::CostOutOfRange,
+            )
+            .into()),
+        }
     }
 }
 
@@ -340,13 +355,50 @@ mod tests {
         );
         assert_eq!(h.memory_kib(), 16 * 1024);
         assert_eq!(h.salt_len(), 16);
-        assert!(h.matches(b"password"));
-        assert!(!h.matches(b"passwore"));
+        assert!(h.matches(b"password").unwrap());
+        assert!(!h.matches(b"passwore").unwrap());
         let debug = format!("{h:?}");
         assert!(
             !debug.contains("F5Jx") && !debug.contains("tnSY"),
             "{debug}"
         );
+    }
+
+    /// A policy that admits any memory, and a hash whose V (2^62 bytes) no allocator can
+    /// give: no verdict, for the right password or a wrong one, one by one or in a batch.
+    #[test]
+    fn memory_the_allocator_refuses_is_no_verdict() {
+        let mut h = parse(LIBXCRYPT).unwrap();
+        (h.params.n_log2, h.params.r) = (31, 1 << 24);
+        let stored = h.to_string();
+        assert_eq!(parse(&stored).unwrap(), h);
+        assert_eq!(h.memory_kib(), 1 << 52);
+        let default = crate::Policy::default();
+        assert_eq!(
+            default.verify(&stored, b"password").unwrap_err().name(),
+            "YescryptCostTooHigh"
+        );
+        let policy = crate::Policy {
+            max_yescrypt_memory_kib: u64::MAX,
+            ..default
+        };
+        // V, B and XY for r = 2^24, and RW's three S-boxes.
+        let bytes = (128 << 24 << 31) + (128 << 24) + (256 << 24) + 3 * 4096;
+        let e = VerifyError::ResourceExhausted(ResourceError::Memory {
+            scheme: Scheme::Yescrypt,
+            bytes,
+        });
+        assert_eq!(policy.verify(&stored, b"password"), Err(e));
+        assert_eq!(e.name(), "ResourceExhausted");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "out of resources: yescrypt needs {bytes} bytes of working memory, which could not be allocated"
+            )
+        );
+        let pairs: [(&str, &[u8]); 2] = [(&stored, b"password"), (&stored, b"passwore")];
+        assert_eq!(policy.verify_many(&pairs), [Err(e), Err(e)]);
+        assert_eq!(policy.verify_and_update(&stored, b"password"), Err(e));
     }
 
     #[test]

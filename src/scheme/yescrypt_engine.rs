@@ -2,6 +2,8 @@
 //! classic scrypt, the WORM flavor and the default RW flavor with 12 KiB pwxform S-boxes.
 //! `p > 1` runs its lanes one after another, as libxcrypt's non-OpenMP build does.
 
+use std::collections::TryReserveError;
+
 use zeroize::{Zeroize, Zeroizing};
 
 use super::compress::{Compress, Sha256, finish};
@@ -29,9 +31,18 @@ pub(crate) struct Params {
     pub t: u32,
 }
 
-/// The parameters are ones libxcrypt's `yescrypt_kdf` refuses, or V would not fit in memory.
+/// Why [`yescrypt`] computed nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct ParamsRefused;
+pub(crate) enum EngineError {
+    /// Parameters libxcrypt's `yescrypt_kdf` refuses.
+    Refused,
+    /// The buffers, this many bytes in all (saturating), do not fit in the address space or
+    /// could not be allocated.
+    OutOfMemory {
+        /// V, B, XY and the S-boxes.
+        bytes: u64,
+    },
+}
 
 /// Checked parameters, in machine sizes.
 #[derive(Clone, Copy)]
@@ -45,7 +56,7 @@ struct Shape {
 
 impl Shape {
     /// libxcrypt's `yescrypt_kdf_body` checks, plus "every buffer fits in a `Vec`".
-    fn check(params: &Params) -> Result<Self, ParamsRefused> {
+    fn check(params: &Params) -> Result<Self, EngineError> {
         let Params {
             flavor,
             n_log2,
@@ -58,46 +69,65 @@ impl Shape {
             // N is a power of two in 4..=2^31: "N <= 3" and "N > UINT32_MAX" in libxcrypt.
             || !(2..=31).contains(&n_log2)
             || r == 0
-            || p == 0;
+            || p == 0
+            || (flavor == Flavor::Rw && (1u64 << n_log2) / u64::from(p) <= 3);
         if refused {
-            return Err(ParamsRefused);
+            return Err(EngineError::Refused);
         }
-        let (n, r, p) = (1usize << n_log2, r as usize, p as usize);
-        if r > usize::MAX / 256 / p || n > usize::MAX / 128 / r {
-            return Err(ParamsRefused);
-        }
-        if flavor == Flavor::Rw && n / p <= 3 {
-            return Err(ParamsRefused);
-        }
-        // V, B, XY and the S-boxes, in bytes; a `Vec` holds at most isize::MAX bytes.
-        let bytes = (128 * r)
-            .checked_mul(n)
-            .and_then(|v| v.checked_add(128 * r * p))
-            .and_then(|v| v.checked_add(256 * r))
-            .and_then(|v| v.checked_add(size_of::<[Sbox; 3]>().checked_mul(p)?));
-        match bytes {
-            Some(bytes) if bytes <= isize::MAX as usize => Ok(Self { flavor, n, r, p, t }),
-            _ => Err(ParamsRefused),
+        // A `Vec` holds at most isize::MAX bytes.
+        let bytes = buffer_bytes(flavor, 1 << n_log2, r.into(), p.into());
+        let (n, r, p) = (1u128 << n_log2, u128::from(r), u128::from(p));
+        match (
+            usize::try_from(n),
+            usize::try_from(r),
+            usize::try_from(p),
+            isize::try_from(bytes),
+        ) {
+            (Ok(n), Ok(r), Ok(p), Ok(_)) => Ok(Self { flavor, n, r, p, t }),
+            _ => Err(EngineError::OutOfMemory {
+                bytes: u64::try_from(bytes).unwrap_or(u64::MAX),
+            }),
         }
     }
+
+    /// Every buffer's bytes, which [`check`](Self::check) bounded to `isize::MAX`.
+    fn bytes(&self) -> u64 {
+        let (n, r, p) = (self.n as u128, self.r as u128, self.p as u128);
+        u64::try_from(buffer_bytes(self.flavor, n, r, p)).unwrap_or(u64::MAX)
+    }
+}
+
+/// V (`128·r·N`), B (`128·r·p`), XY (`256·r`) and in RW mode the S-boxes (12 KiB a lane), in
+/// bytes; below 2^69, exact in a `u128`.
+fn buffer_bytes(flavor: Flavor, n: u128, r: u128, p: u128) -> u128 {
+    let boxes = if flavor == Flavor::Rw {
+        size_of::<[Sbox; 3]>() as u128 * p
+    } else {
+        0
+    };
+    128 * r * n + 128 * r * p + 256 * r + boxes
 }
 
 /// yescrypt of `password` and `salt` (raw bytes, as libxcrypt passes them after decoding a
 /// `$y$` salt) into a 32-byte key.
 ///
-/// Errors only on parameters libxcrypt's `yescrypt_kdf` refuses (`N <= 3`, `N > 2^32 - 1`,
-/// `r * p >= 2^30`, RW with `N / p <= 3`, classic with `t != 0`) or whose buffers overflow
-/// the address space. V is `128 * r * N` bytes: callers bound the costs they accept.
+/// [`EngineError::Refused`] on parameters libxcrypt's `yescrypt_kdf` refuses (`N <= 3`,
+/// `N > 2^32 - 1`, `r * p >= 2^30`, RW with `N / p <= 3`, classic with `t != 0`);
+/// [`EngineError::OutOfMemory`] when the buffers overflow the address space or an allocation
+/// fails. V is `128 * r * N` bytes: callers bound the costs they accept.
 pub(crate) fn yescrypt(
     password: &[u8],
     salt: &[u8],
     params: &Params,
     out: &mut [u8; 32],
-) -> Result<(), ParamsRefused> {
+) -> Result<(), EngineError> {
     let shape = Shape::check(params)?;
     let Shape {
         flavor, n, r, p, ..
     } = shape;
+    let out_of_memory = |_| EngineError::OutOfMemory {
+        bytes: shape.bytes(),
+    };
     // Large RW hashes first hash the password with a 64 times smaller N, so that cheap
     // guesses cannot be tested against a cut-down computation of the real one.
     if flavor == Flavor::Rw && n / p >= 0x100 && n / p * r >= 0x20000 {
@@ -107,21 +137,45 @@ pub(crate) fn yescrypt(
             t: 0,
             ..shape
         };
-        body(password, salt, &prehash, true, &mut key);
-        body(&*key, salt, &shape, false, out);
+        body(password, salt, &prehash, true, &mut key).map_err(out_of_memory)?;
+        body(&*key, salt, &shape, false, out).map_err(out_of_memory)
     } else {
-        body(password, salt, &shape, false, out);
+        body(password, salt, &shape, false, out).map_err(out_of_memory)
     }
-    Ok(())
+}
+
+/// A `Vec` of `len` copies of `value`, or the allocator's refusal.
+fn try_filled<T: Clone>(len: usize, value: T) -> Result<Vec<T>, TryReserveError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len)?;
+    v.resize(len, value);
+    Ok(v)
 }
 
 /// `yescrypt_kdf_body` with a 32-byte output; `prehash` selects the pre-hash's HMAC key and
-/// skips the final ClientKey/StoredKey steps.
-fn body(password: &[u8], salt: &[u8], shape: &Shape, prehash: bool, out: &mut [u8; 32]) {
+/// skips the final ClientKey/StoredKey steps. Every buffer is allocated, fallibly, before
+/// any work, V (the largest) first.
+fn body(
+    password: &[u8],
+    salt: &[u8],
+    shape: &Shape,
+    prehash: bool,
+    out: &mut [u8; 32],
+) -> Result<(), TryReserveError> {
     let Shape {
         flavor, n, r, p, ..
     } = *shape;
-    let mut b = Zeroizing::new(vec![0u8; 128 * r * p]);
+    // SMix1 appends every block of V before SMix2 reads it: no pass to zero V first. The
+    // capacity is at least what SMix fills, so V never moves (leaving a copy unzeroized).
+    let mut v: Zeroizing<Vec<Sub>> = Zeroizing::new(Vec::new());
+    v.try_reserve_exact(2 * r * n)?;
+    let mut b = Zeroizing::new(try_filled(128 * r * p, 0u8)?);
+    let mut xy: Zeroizing<Vec<Sub>> = Zeroizing::new(try_filled(4 * r, Sub([0; 8]))?);
+    let mut boxes: Zeroizing<Vec<[Sbox; 3]>> = Zeroizing::new(if flavor == Flavor::Rw {
+        try_filled(p, [[[0; 8]; 64]; 3])?
+    } else {
+        Vec::new()
+    });
     // The password for both PBKDF2 calls: the caller's for classic scrypt, else derived.
     let mut key = Zeroizing::new([0u8; 32]);
     if flavor == Flavor::Classic {
@@ -136,12 +190,8 @@ fn body(password: &[u8], salt: &[u8], shape: &Shape, prehash: bool, out: &mut [u
         pbkdf2::<Sha256>(&*key, salt, 1, &mut b);
         key.copy_from_slice(&b[..32]);
     }
-    // SMix1 appends every block of V before SMix2 reads it: no pass to zero V first. The
-    // capacity is exactly what SMix fills, so V never moves (leaving a copy unzeroized).
-    let mut v: Zeroizing<Vec<Sub>> = Zeroizing::new(Vec::with_capacity(2 * r * n));
-    let mut xy: Zeroizing<Vec<Sub>> = Zeroizing::new(vec![Sub([0; 8]); 4 * r]);
     if flavor == Flavor::Rw {
-        smix::smix_rw(&mut b, *shape, &mut v, &mut xy, &mut key);
+        smix::smix_rw(&mut b, *shape, &mut v, &mut xy, &mut boxes, &mut key);
     } else {
         smix::smix_scrypt(&mut b, *shape, &mut v, &mut xy);
     }
@@ -159,6 +209,7 @@ fn body(password: &[u8], salt: &[u8], shape: &Shape, prehash: bool, out: &mut [u
         client_key.zeroize();
         stored_key.zeroize();
     }
+    Ok(())
 }
 
 /// HMAC-SHA256 with a key of at most one block, as every yescrypt key is.
@@ -193,7 +244,7 @@ mod tests {
         }
     }
 
-    fn ours(password: &[u8], salt: &[u8], params: &Params) -> Result<[u8; 32], ParamsRefused> {
+    fn ours(password: &[u8], salt: &[u8], params: &Params) -> Result<[u8; 32], EngineError> {
         let mut out = [0u8; 32];
         yescrypt(password, salt, params, &mut out).map(|()| out)
     }
@@ -253,7 +304,7 @@ mod tests {
             if !libxcrypt_accepts(params) {
                 assert_eq!(
                     ours(b"pw", b"salt", params),
-                    Err(ParamsRefused),
+                    Err(EngineError::Refused),
                     "{params:?}"
                 );
                 refused += 1;
@@ -375,6 +426,31 @@ mod tests {
     }
 
     #[test]
+    fn memory_beyond_the_address_space_is_out_of_memory() {
+        // V + B + XY for one lane with N = 2^31.
+        let bytes = |r: u64| ((128 * r) << 31) + 128 * r + 256 * r;
+        let cases = [
+            // 2^67 bytes of V: past usize, no allocation is attempted.
+            (params(Flavor::Worm, 31, 1 << 29, 1, 0), u64::MAX),
+            // 2^63 bytes of V: more than a Vec can hold.
+            (params(Flavor::Worm, 31, 1 << 25, 1, 0), bytes(1 << 25)),
+            // 2^62 bytes of V: a Vec may hold it, the allocator cannot give it.
+            (params(Flavor::Worm, 31, 1 << 24, 1, 0), bytes(1 << 24)),
+            (
+                params(Flavor::Rw, 31, 1 << 24, 1, 0),
+                bytes(1 << 24) + 3 * 4096,
+            ),
+        ];
+        for (params, bytes) in cases {
+            assert_eq!(
+                ours(b"pw", b"salt", &params),
+                Err(EngineError::OutOfMemory { bytes }),
+                "{params:?}"
+            );
+        }
+    }
+
+    #[test]
     fn refuses_what_libxcrypt_refuses() {
         let refused = [
             params(Flavor::Rw, 0, 8, 1, 0),
@@ -387,15 +463,11 @@ mod tests {
             params(Flavor::Classic, 10, 8, 1, 1),
             params(Flavor::Rw, 3, 8, 4, 0),
             params(Flavor::Rw, 4, 1, 5, 0),
-            // 2^67 bytes of V: past SIZE_MAX / 128 / r.
-            params(Flavor::Worm, 31, 1 << 29, 1, 0),
-            // 2^63 bytes of V: more than a Vec can hold.
-            params(Flavor::Worm, 31, 1 << 25, 1, 0),
         ];
         for params in refused {
             assert_eq!(
                 ours(b"pw", b"salt", &params),
-                Err(ParamsRefused),
+                Err(EngineError::Refused),
                 "{params:?}"
             );
         }

@@ -35,12 +35,14 @@ pub(super) fn smix_scrypt(b: &mut [u8], shape: Shape, v: &mut Vec<Sub>, xy: &mut
 
 /// SMix in RW mode over all `p` lanes: each lane fills its S-boxes, runs SMix1 and a
 /// read-write SMix2 on its own slice of V, then every lane runs the rest of SMix2 reading all
-/// of V. Lane 0's last 64 bytes after its S-box fill are mixed into `key`.
+/// of V. Lane 0's last 64 bytes after its S-box fill are mixed into `key`. `boxes` holds `p`
+/// lanes' S-boxes.
 pub(super) fn smix_rw(
     b: &mut [u8],
     shape: Shape,
     v: &mut Vec<Sub>,
     xy: &mut [Sub],
+    boxes: &mut [[Sbox; 3]],
     key: &mut [u8; 32],
 ) {
     let Shape { n, r, p, t, .. } = shape;
@@ -51,7 +53,6 @@ pub(super) fn smix_rw(
     let loops_all = (loops_all + 1) & !1;
 
     // Each lane's S-boxes are the V of SMix1 with Salsa20/8 over its first 128 bytes of B.
-    let mut boxes: Zeroizing<Vec<[Sbox; 3]>> = Zeroizing::new(vec![[[[0; 8]; 64]; 3]; p]);
     let mut fill: Zeroizing<Vec<Sub>> = Zeroizing::new(Vec::with_capacity(3 * 64));
     for (i, (b_i, boxes_i)) in b
         .chunks_exact_mut(128 * r)
