@@ -61,6 +61,8 @@ pub struct Policy {
     pub max_argon2_lanes: u32,
     /// Most yescrypt memory (128·N·r bytes) verified, in KiB: 262 144 (256 MiB) by default,
     /// which admits libxcrypt's costs 1–9 (its default, 5, uses 16 MiB) and refuses 10–11.
+    /// The same cap bounds the other buffers ([`YescryptHash::buffers_kib`]: 128·r·p + 256·r
+    /// bytes and the S-boxes), so one verification needs at most about twice the cap.
     pub max_yescrypt_memory_kib: u64,
     /// Highest yescrypt `t` verified, 10 by default (`crypt_gensalt` always writes 0; each step
     /// above 1 adds about N·r more block mixes).
@@ -181,6 +183,7 @@ impl Policy {
     fn check_yescrypt(&self, h: &YescryptHash) -> Result<(), PolicyError> {
         for (param, value, max) in [
             ("memory_kib", h.memory_kib(), self.max_yescrypt_memory_kib),
+            ("buffers_kib", h.buffers_kib(), self.max_yescrypt_memory_kib),
             ("t", u64::from(h.t()), u64::from(self.max_yescrypt_time)),
             (
                 "p",

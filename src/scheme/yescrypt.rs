@@ -147,6 +147,21 @@ impl YescryptHash {
         (self.n() * self.params.r as u64) / 8
     }
 
+    /// The memory the hash needs besides V, in KiB (rounded up): B (128·r·p bytes), XY
+    /// (256·r) and, for the RW flavor, three 4 KiB pwxform S-boxes per lane. Small beside V
+    /// for what `crypt_gensalt` writes, but the WORM and classic flavors allow p > N, where
+    /// B outgrows V (N = 4, r = 2^19, p = 16: V 256 MiB, B 1 GiB).
+    pub const fn buffers_kib(&self) -> u64 {
+        let r = self.params.r as u64;
+        let p = self.params.p as u64;
+        let sboxes = match self.params.flavor {
+            YescryptFlavor::Rw => 12 * p,
+            YescryptFlavor::Classic | YescryptFlavor::Worm => 0,
+        };
+        // In 128-byte units: B is r·p of them, XY 2·r; eight make a KiB.
+        (r * p + 2 * r).div_ceil(8) + sboxes
+    }
+
     /// The salt's length in bytes.
     pub fn salt_len(&self) -> usize {
         self.salt.len()
@@ -361,6 +376,37 @@ mod tests {
         assert!(
             !debug.contains("F5Jx") && !debug.contains("tnSY"),
             "{debug}"
+        );
+    }
+
+    /// The memory cap bounds B too: a WORM hash with p > N keeps V at the cap and needs
+    /// 4 times as much for B (and half as much again for XY).
+    #[test]
+    fn buffers_beside_v_are_capped_too() {
+        let mut h = parse(LIBXCRYPT).unwrap();
+        (
+            h.params.flavor,
+            h.params.n_log2,
+            h.params.r,
+            h.params.p,
+            h.params.t,
+        ) = (YescryptFlavor::Worm, 2, 1 << 19, 16, 0);
+        let stored = h.to_string();
+        assert_eq!(parse(&stored).unwrap(), h);
+        assert_eq!(h.memory_kib(), 256 * 1024);
+        assert_eq!(h.buffers_kib(), (1024 + 128) * 1024);
+        let e = crate::Policy::default()
+            .check_hash(&crate::StoredHash::Yescrypt(h))
+            .unwrap_err();
+        assert_eq!(e.name(), "YescryptCostTooHigh");
+        assert!(e.to_string().contains("buffers_kib"), "{e}");
+        // libxcrypt's own settings keep B small: its vector passes.
+        let ours = parse(LIBXCRYPT).unwrap();
+        assert!(ours.buffers_kib() < 64);
+        assert!(
+            crate::Policy::default()
+                .check_hash(&crate::StoredHash::Yescrypt(ours))
+                .is_ok()
         );
     }
 
