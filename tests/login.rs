@@ -642,3 +642,50 @@ fn policy_section_sets_the_new_scheme() {
             .contains("legacy")
     );
 }
+
+#[test]
+fn a_symlinked_store_is_written_through_to_its_target() {
+    let s = Setup::new("symlink", json!([user("sam", MD5CRYPT)]), "");
+    // The dump lives elsewhere; the configured path is a relative symlink to it.
+    let real_dir = s.dir.join("data");
+    fs::create_dir_all(&real_dir).unwrap();
+    fs::rename(s.dir.join("users.json"), real_dir.join("dump.json")).unwrap();
+    std::os::unix::fs::symlink("data/dump.json", s.dir.join("users.json")).unwrap();
+    let out = s.login("sam", "password", &[]);
+    assert_outcome(&out, "allow", false);
+    assert_eq!(json_out(&out)["rehashed"], true);
+    // The link is still a link, to the same target, and the target holds the new hash.
+    let link = s.dir.join("users.json");
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        fs::read_link(&link).unwrap(),
+        std::path::Path::new("data/dump.json")
+    );
+    let hash = s.user("sam").unwrap()["password"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        hash.starts_with("$2a$04$") && verifies(&hash, "password"),
+        "{hash}"
+    );
+    // The temporary file went to the target's directory and is gone; the lock is the target's.
+    let names = |dir: &std::path::Path| -> Vec<String> {
+        let mut n: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names(&real_dir), ["dump.json", "dump.json.lock"]);
+    assert!(!names(&s.dir).iter().any(|n| n.ends_with(".tmp")));
+    // A second login sees the upgraded hash through the link: no second rehash.
+    let again = s.login("sam", "password", &[]);
+    assert_eq!(json_out(&again)["rehashed"], false);
+}

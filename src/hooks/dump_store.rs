@@ -1,10 +1,11 @@
 //! Users in an SFTPGo dump file (`{"users": [...], "folders": [...], ..., "version": N}`), as
 //! `sftpgo dumpdata` writes it and `loaddata` reads it.
 //!
-//! Writes take an exclusive `flock` on a sidecar `<file>.lock`, read the file, change one
-//! user, write a temporary file in the same directory, fsync it, rename it over the dump and
-//! fsync the directory. Readers never lock: the rename is atomic, so they see the old file or
-//! the new one, always whole. Every other top-level key and every unknown user field is kept
+//! Writes resolve the path first (a symlinked dump is written through: the link stays and
+//! its target is replaced), take an exclusive `flock` on a sidecar `<target>.lock`, read the
+//! file, change one user, write a temporary file in the target's directory, fsync it, rename
+//! it over the target and fsync that directory. Readers never lock: the rename is atomic, so
+//! they see the old file or the new one, always whole. Every other top-level key and every unknown user field is kept
 //! (JSON object keys come back in sorted order).
 
 use std::fs::{self, File, OpenOptions};
@@ -19,23 +20,21 @@ use serde_json::Value;
 use super::store::{StoreError, UserStore, next_id};
 use super::user::User;
 
+/// How often a write resolves the path again when the symlink moved while it waited for the
+/// lock.
+const RESOLVE_TRIES: u32 = 5;
+
 /// A [`UserStore`] over an SFTPGo dump file, rewritten atomically under a lock.
 #[derive(Clone, Debug)]
 pub struct SftpgoDumpStore {
     path: PathBuf,
-    lock_path: PathBuf,
 }
 
 impl SftpgoDumpStore {
-    /// A store over `path`, which must exist when used. The lock file is `path` + `.lock`.
+    /// A store over `path`, which must exist when used. The lock file is the resolved
+    /// path (symlinks followed) + `.lock`.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        let path = path.into();
-        let mut lock = path.clone().into_os_string();
-        lock.push(".lock");
-        Self {
-            path,
-            lock_path: lock.into(),
-        }
+        Self { path: path.into() }
     }
 
     /// The dump file.
@@ -43,8 +42,8 @@ impl SftpgoDumpStore {
         &self.path
     }
 
-    fn read(&self) -> Result<Value, StoreError> {
-        let bytes = fs::read(&self.path).map_err(StoreError::io("read"))?;
+    fn read(&self, path: &Path) -> Result<Value, StoreError> {
+        let bytes = fs::read(path).map_err(StoreError::io("read"))?;
         let doc: Value = serde_json::from_slice(&bytes).map_err(|e| StoreError::InvalidJson {
             line: e.line(),
             column: e.column(),
@@ -57,14 +56,14 @@ impl SftpgoDumpStore {
         }
     }
 
-    fn write(&self, doc: &Value) -> Result<(), StoreError> {
+    /// Replaces `target` (a resolved path: no symlink) with `doc`.
+    fn write(target: &Path, doc: &Value) -> Result<(), StoreError> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let dir = match self.path.parent() {
+        let dir = match target.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let name = self
-            .path
+        let name = target
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
@@ -73,7 +72,7 @@ impl SftpgoDumpStore {
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
-        let mode = fs::metadata(&self.path)
+        let mode = fs::metadata(target)
             .map(|m| m.permissions().mode() & 0o777)
             .unwrap_or(0o600);
         let mut bytes = serde_json::to_vec_pretty(doc).map_err(|_| StoreError::Io {
@@ -90,7 +89,7 @@ impl SftpgoDumpStore {
                 .map_err(StoreError::io("create temporary file"))?;
             file.write_all(&bytes).map_err(StoreError::io("write"))?;
             file.sync_all().map_err(StoreError::io("fsync"))?;
-            fs::rename(&tmp, &self.path).map_err(StoreError::io("rename"))?;
+            fs::rename(&tmp, target).map_err(StoreError::io("rename"))?;
             File::open(&dir)
                 .and_then(|d| d.sync_all())
                 .map_err(StoreError::io("fsync directory"))
@@ -101,18 +100,38 @@ impl SftpgoDumpStore {
         result
     }
 
-    fn lock(&self) -> Result<Flock<File>, StoreError> {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(&self.lock_path)
-            .map_err(StoreError::io("open lock file"))?;
-        Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, errno)| StoreError::Io {
-            op: "lock",
-            kind: std::io::Error::from(errno).kind(),
+    /// The dump's resolved path, locked. A rename writes to the path it is given, so a
+    /// symlink would be replaced by a regular file and its target left stale: writes go to
+    /// the target instead, under the target's lock. The link is resolved again under the
+    /// lock, in case it was pointed elsewhere meanwhile.
+    fn lock_target(&self) -> Result<(PathBuf, Flock<File>), StoreError> {
+        let mut target = fs::canonicalize(&self.path).map_err(StoreError::io("resolve"))?;
+        for _ in 0..RESOLVE_TRIES {
+            let mut lock_path = target.clone().into_os_string();
+            lock_path.push(".lock");
+            let file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(&lock_path)
+                .map_err(StoreError::io("open lock file"))?;
+            let lock = Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, errno)| {
+                StoreError::Io {
+                    op: "lock",
+                    kind: std::io::Error::from(errno).kind(),
+                }
+            })?;
+            let now = fs::canonicalize(&self.path).map_err(StoreError::io("resolve"))?;
+            if now == target {
+                return Ok((target, lock));
+            }
+            target = now;
+        }
+        Err(StoreError::Io {
+            op: "resolve",
+            kind: std::io::ErrorKind::ResourceBusy,
         })
     }
 }
@@ -125,7 +144,7 @@ fn find(users: &[Value], username: &str) -> Option<usize> {
 
 impl UserStore for SftpgoDumpStore {
     fn load(&self, username: &str) -> Result<Option<User>, StoreError> {
-        let doc = self.read()?;
+        let doc = self.read(&self.path)?;
         let users = doc["users"].as_array().map_or(&[][..], Vec::as_slice);
         find(users, username)
             .map(|i| User::from_value(users[i].clone()).map_err(StoreError::InvalidUser))
@@ -137,8 +156,8 @@ impl UserStore for SftpgoDumpStore {
         username: &str,
         change: &mut dyn FnMut(Option<&User>) -> Option<User>,
     ) -> Result<Option<User>, StoreError> {
-        let _lock = self.lock()?;
-        let mut doc = self.read()?;
+        let (target, _lock) = self.lock_target()?;
+        let mut doc = self.read(&target)?;
         let Some(users) = doc.get_mut("users").and_then(Value::as_array_mut) else {
             return Err(StoreError::NotADump("no \"users\" array"));
         };
@@ -165,7 +184,7 @@ impl UserStore for SftpgoDumpStore {
                 users.push(new.to_value());
             }
         }
-        self.write(&doc)?;
+        Self::write(&target, &doc)?;
         Ok(Some(new))
     }
 }
