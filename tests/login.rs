@@ -570,11 +570,19 @@ fn output_never_holds_a_password_or_hash() {
     .unwrap();
     let digest_tail = stored[stored.len() - 20..].to_owned();
     let s = Setup::new("secret", json!([user("kim", &stored)]), "");
-    let chatty = s.script("pre.sh", "echo \"pre-login saw a user\" >&2");
+    // The hooks echo what they were given: the user JSON (with the stored hash), the password.
+    let chatty = s.script(
+        "pre.sh",
+        "echo \"pre-login saw a user: $SFTPGO_LOGIND_USER\" >&2",
+    );
+    let check = s.script(
+        "check.sh",
+        "echo \"checking $SFTPGO_AUTHD_PASSWORD\" >&2\nprintf '{\"status\":2,\"to_verify\":\"%s\"}' \"$SFTPGO_AUTHD_PASSWORD\"",
+    );
     let cfg = fs::read_to_string(s.dir.join("passgate.toml")).unwrap();
     fs::write(
         s.dir.join("passgate.toml"),
-        format!("{cfg}[sftpgo]\npre_login = \"{chatty}\"\n"),
+        format!("{cfg}[sftpgo]\npre_login = \"{chatty}\"\ncheck_password = \"{check}\"\n"),
     )
     .unwrap();
     for pw in ["Kim-S3cret!", "Wr0ng-Secret"] {
@@ -582,7 +590,7 @@ fn output_never_holds_a_password_or_hash() {
         let all = [out.stdout.clone(), out.stderr.clone()].concat();
         let text = String::from_utf8_lossy(&all);
         assert!(
-            text.contains("pre-login saw a user"),
+            text.contains("pre-login saw a user") && text.contains("checking [redacted]"),
             "hook stderr is shown: {text}"
         );
         for secret in [pw, digest_tail.as_str(), "$6$", "$2a$"] {
