@@ -697,3 +697,63 @@ fn a_symlinked_store_is_written_through_to_its_target() {
     let again = s.login("sam", "password", &[]);
     assert_eq!(json_out(&again)["rehashed"], false);
 }
+
+#[test]
+fn a_rehash_changes_only_the_password_bytes_of_the_store() {
+    let s = Setup::new("bytes", json!([]), "");
+    // As another tool may have written it: keys unsorted, its own layout, numbers beyond 64
+    // bits, escapes, non-ASCII text.
+    let template = |hash: &str| {
+        format!(
+            r#"{{
+  "version": 17,
+  "users": [
+    {{"username": "other", "status": 1, "password": "{MD5CRYPT}",
+      "quota_size": 123456789012345678901234567890, "ratio": 1.50, "x_exp": 1e400,
+      "note": "caf\u00e9 \/ é"}},
+    {{"username": "tom", "status": 1,
+      "password": "{hash}",
+      "x_big": 18446744073709551616, "x_float": 0.10, "home_dir": "/srv/tom"}}
+  ],
+  "folders": [ ], "admins": [{{"username": "admin"}}]
+}}
+"#
+        )
+    };
+    let before = template(MD5CRYPT);
+    fs::write(s.dir.join("users.json"), &before).unwrap();
+    let out = s.login("tom", "password", &[]);
+    assert_outcome(&out, "allow", false);
+    assert_eq!(json_out(&out)["rehashed"], true);
+    let after = fs::read_to_string(s.dir.join("users.json")).unwrap();
+    // (1e400 is beyond what serde_json's `Value` holds: the hash is read from the text.)
+    let at = after.find("\"$2a$04$").unwrap() + 1;
+    let hash = after[at..at + 60].to_owned();
+    assert!(verifies(&hash, "password"), "{hash}");
+    assert_eq!(after, template(&hash));
+    // A user created by a hook is appended after the last one, with the entries' separator.
+    let pre = s.script(
+        "pre.sh",
+        r#"case "$SFTPGO_LOGIND_USER" in *'"id":0'*) echo '{"username":"new","status":1}' ;; esac"#,
+    );
+    let cfg = fs::read_to_string(s.dir.join("passgate.toml")).unwrap();
+    fs::write(
+        s.dir.join("passgate.toml"),
+        format!("{cfg}[sftpgo]\npre_login = \"{pre}\"\n"),
+    )
+    .unwrap();
+    assert_outcome(&s.login("new", "x", &[]), "deny", true);
+    let appended = fs::read_to_string(s.dir.join("users.json")).unwrap();
+    let tail = r#""home_dir": "/srv/tom"},
+    {"id":1,"status":1,"username":"new"}
+  ],"#;
+    assert!(appended.contains(tail), "{appended}");
+    assert_eq!(
+        appended.replace(
+            tail,
+            r#""home_dir": "/srv/tom"}
+  ],"#
+        ),
+        template(&hash)
+    );
+}

@@ -34,6 +34,7 @@ use zeroize::Zeroizing;
 mod attempt;
 mod config;
 pub mod directadmin;
+mod dump_scan;
 mod dump_store;
 mod error;
 #[cfg(feature = "http")]
