@@ -374,6 +374,44 @@ mod tests {
     }
 
     #[test]
+    fn rewrite_keeps_unchanged_fields_byte_for_byte() {
+        let old = b"{\n  \"username\": \"a\",\n  \"n\": 1.50,\n  \"gone\": true,\n  \"password\": \"x\"\n}";
+        let mut value: Value = serde_json::from_slice(old).unwrap();
+        value["password"] = json!("y");
+        value["added"] = json!([1]);
+        value.as_object_mut().unwrap().remove("gone");
+        let new = User::from_value(value).unwrap();
+        let out = rewrite(old, &new).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\n  \"username\": \"a\",\n  \"n\": 1.50,\n  \"password\": \"y\",\n  \"added\":[1]\n}"
+        );
+    }
+
+    #[test]
+    fn errors_say_where() {
+        let dir = temp_dir("where");
+        let path = dir.join("users.json");
+        let store = SftpgoDumpStore::new(&path);
+        // Where serde_json, reading the whole file, says the error is.
+        for text in [
+            "{\"users\": [\n  {\"username\": \"a\"},\n  {\"username\": tru}\n]}",
+            "{\"users\": [\n  {\"username\": \"a\",\n \"x\": [1, 2,]}]}",
+            "{\"users\": [],\n \"x\": {\"y\":\n [1, 2,]}}",
+            "{\"users\": [],\n \"x\": [{\"y\":\n 1 2}]}",
+            "{\"users\": []\n\n  \"oops\"",
+        ] {
+            fs::write(&path, text).unwrap();
+            let Err(StoreError::InvalidJson { line, column }) = store.load("a") else {
+                panic!("{text}");
+            };
+            let e = serde_json::from_str::<Value>(text).unwrap_err();
+            assert_eq!((line, column), (e.line(), e.column()), "{text}");
+        }
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn bad_files_are_typed_errors() {
         let dir = temp_dir("bad");
         let path = dir.join("users.json");
