@@ -314,6 +314,8 @@ impl Policy {
         if let Err(e) = self.check_password(password) {
             return e.into();
         }
+        #[cfg(test)]
+        DUMMY_RUNS.with(|n| n.set(n.get() + 1));
         if let Some(dummy) = dummy_hash(self.preferred) {
             // The all-zero digest is never reported as a match, whatever the password.
             if let Err(e) = core::hint::black_box(dummy.matches(password)) {
@@ -321,6 +323,29 @@ impl Policy {
             }
         }
         VerifyError::Mismatch
+    }
+
+    /// After a verification against `stored` failed with `error`, spends a
+    /// [`dummy_verify`](Self::dummy_verify)'s work unless the failed one already did as
+    /// much: a whole comparison ([`VerifyError::Mismatch`]) against a hash in the preferred
+    /// scheme at or above its cost (one that needs no rehash). So a wrong password for a user
+    /// with a cheap hash (md5crypt, a low cost, a malformed, refused or locked hash) takes at
+    /// least as long as one for an unknown user. Returns whether the dummy work was spent.
+    ///
+    /// A right password is never padded: only who knows it sees that time, and success
+    /// tells that the user exists anyway.
+    pub fn pad_failed_verify(&self, stored: &str, password: &[u8], error: VerifyError) -> bool {
+        let full_cost = error == VerifyError::Mismatch
+            && StoredHash::parse(stored).is_ok_and(|h| !self.needs_rehash(&h));
+        if !full_cost {
+            // A password the checks refuse (an empty `to_verify`) would skip the work.
+            let password = match self.check_password(password) {
+                Ok(()) => password,
+                Err(_) => b"-",
+            };
+            let _ = self.dummy_verify(password);
+        }
+        !full_cost
     }
 
     /// Hashes `password` with a fresh OS-random salt, refusing what this policy would not
@@ -341,6 +366,18 @@ impl Policy {
         }
         Ok(params.generate(password)?.to_string())
     }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Dummy verifications run on this thread, for the tests of who pads with one.
+    static DUMMY_RUNS: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
+}
+
+/// Dummy verifications run on this thread so far.
+#[cfg(test)]
+pub(crate) fn dummy_runs() -> u32 {
+    DUMMY_RUNS.with(core::cell::Cell::get)
 }
 
 /// A well-formed hash with the preferred parameters and an all-zero digest.

@@ -583,3 +583,103 @@ fn post_login_runs_off_the_callers_path_and_never_changes_the_outcome() {
     // The hook failed (exit 1): the login stood.
     assert_eq!(result.outcome, Outcome::Allow);
 }
+
+#[test]
+fn hook_stderr_never_logs_the_password_or_the_stored_hash() {
+    capture_log();
+    let dir = scratch("redact");
+    let pw = "Tr0ub4dor&3-horse";
+    let stored = "$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/";
+    let logged = |marker: &str| logged_with(marker).join("\n");
+
+    // check-password echoes the password it was given, with text around it.
+    let hook = sh(
+        &dir,
+        "echo-pw-5e1d.sh",
+        "echo \"got [$SFTPGO_AUTHD_PASSWORD] from $SFTPGO_AUTHD_USERNAME\" >&2\necho '{\"status\":0}'",
+    );
+    sftpgo::check_password(&hook, "olga", pw.as_bytes(), &CTX).unwrap();
+    let text = logged("echo-pw-5e1d.sh");
+    assert!(text.contains("got [[redacted]] from olga"), "{text}");
+    assert!(!text.contains(pw), "{text}");
+
+    // External auth and pre-login echo the user JSON, stored hash included.
+    let user = json!({"username": "olga", "id": 2, "status": 1, "password": stored});
+    let hook = sh(
+        &dir,
+        "echo-user-8b2c.sh",
+        "echo \"user $SFTPGO_AUTHD_USER pw $SFTPGO_AUTHD_PASSWORD\" >&2",
+    );
+    sftpgo::external_auth(&hook, "olga", pw.as_bytes(), Some(&user), &CTX).unwrap();
+    let hook = sh(&dir, "echo-pre-3f9a.sh", "echo \"$SFTPGO_LOGIND_USER\" >&2");
+    sftpgo::pre_login(&hook, &user, &CTX).unwrap();
+    for marker in ["echo-user-8b2c.sh", "echo-pre-3f9a.sh"] {
+        let text = logged(marker);
+        assert!(text.contains("\"username\":\"olga\""), "{text}");
+        assert!(text.contains("\"password\":\"[redacted]\""), "{text}");
+        assert!(
+            !text.contains(pw) && !text.contains("qjXMvbEw8oaL"),
+            "{text}"
+        );
+    }
+
+    // DirectAdmin's scripts get the password as `password`.
+    script(&dir, "da/login_pre.sh", "echo \"pw=$password\" >&2");
+    let da = DirectAdmin::new(dir.join("da"))
+        .unwrap()
+        .with_env(vec![("PATH".into(), "/usr/bin:/bin".into())])
+        .unwrap();
+    let login = DaLogin {
+        username: "olga",
+        password: pw.as_bytes(),
+        ip: "",
+        referer: "",
+        user_agent: "",
+    };
+    da.login_pre(&login);
+    let text = logged("pw=");
+    assert!(text.contains("pw=[redacted]"), "{text}");
+    assert!(!text.contains(pw), "{text}");
+}
+
+#[test]
+fn a_password_cut_by_the_stderr_cap_is_not_logged_in_part() {
+    capture_log();
+    let dir = scratch("redact-cap");
+    let pw = "Zq8-cut-by-the-cap";
+    // 64 KiB of stderr is kept: the password starts 5 bytes before the cap and runs past it.
+    // The lines before it are long ones, so the cut-off line is logged on its own.
+    let body = "i=0\nwhile [ $i -lt 64 ]; do head -c 1023 /dev/zero | tr '\\0' 'x' >&2; echo >&2; i=$((i+1)); done\n";
+    let hook = sh(
+        &dir,
+        "cap-c41e.sh",
+        &format!(
+            "{}printf 'tail-c41e %s\\n' \"$SFTPGO_AUTHD_PASSWORD\" >&2\necho '{{\"status\":0}}'",
+            body.replace("-lt 64", "-lt 63") + "head -c 1009 /dev/zero | tr '\\0' 'y' >&2\n"
+        ),
+    );
+    sftpgo::check_password(&hook, "u", pw.as_bytes(), &CTX).unwrap();
+    let lines = logged_with("cap-c41e.sh");
+    assert!(lines.iter().any(|l| l.contains("truncated")), "{lines:?}");
+    let text = lines.join("\n");
+    // No prefix of the password survives (the whole prefix, or its first 2 bytes or more).
+    for n in 2..=pw.len() {
+        assert!(!text.contains(&pw[..n]), "{} in the log", &pw[..n]);
+    }
+}
+
+#[test]
+fn a_password_too_short_to_redact_withholds_standard_error() {
+    capture_log();
+    let dir = scratch("redact-short");
+    let hook = sh(
+        &dir,
+        "short-9d07.sh",
+        "echo \"password was $SFTPGO_AUTHD_PASSWORD, all is well\" >&2\necho '{\"status\":0}'",
+    );
+    sftpgo::check_password(&hook, "u", b"a", &CTX).unwrap();
+    let lines = logged_with("short-9d07.sh");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("withheld"), "{lines:?}");
+    assert!(!lines[0].contains("all is well"), "{lines:?}");
+}

@@ -570,11 +570,19 @@ fn output_never_holds_a_password_or_hash() {
     .unwrap();
     let digest_tail = stored[stored.len() - 20..].to_owned();
     let s = Setup::new("secret", json!([user("kim", &stored)]), "");
-    let chatty = s.script("pre.sh", "echo \"pre-login saw a user\" >&2");
+    // The hooks echo what they were given: the user JSON (with the stored hash), the password.
+    let chatty = s.script(
+        "pre.sh",
+        "echo \"pre-login saw a user: $SFTPGO_LOGIND_USER\" >&2",
+    );
+    let check = s.script(
+        "check.sh",
+        "echo \"checking $SFTPGO_AUTHD_PASSWORD\" >&2\nprintf '{\"status\":2,\"to_verify\":\"%s\"}' \"$SFTPGO_AUTHD_PASSWORD\"",
+    );
     let cfg = fs::read_to_string(s.dir.join("passgate.toml")).unwrap();
     fs::write(
         s.dir.join("passgate.toml"),
-        format!("{cfg}[sftpgo]\npre_login = \"{chatty}\"\n"),
+        format!("{cfg}[sftpgo]\npre_login = \"{chatty}\"\ncheck_password = \"{check}\"\n"),
     )
     .unwrap();
     for pw in ["Kim-S3cret!", "Wr0ng-Secret"] {
@@ -582,7 +590,7 @@ fn output_never_holds_a_password_or_hash() {
         let all = [out.stdout.clone(), out.stderr.clone()].concat();
         let text = String::from_utf8_lossy(&all);
         assert!(
-            text.contains("pre-login saw a user"),
+            text.contains("pre-login saw a user") && text.contains("checking [redacted]"),
             "hook stderr is shown: {text}"
         );
         for secret in [pw, digest_tail.as_str(), "$6$", "$2a$"] {
@@ -640,5 +648,112 @@ fn policy_section_sets_the_new_scheme() {
             .as_str()
             .unwrap()
             .contains("legacy")
+    );
+}
+
+#[test]
+fn a_symlinked_store_is_written_through_to_its_target() {
+    let s = Setup::new("symlink", json!([user("sam", MD5CRYPT)]), "");
+    // The dump lives elsewhere; the configured path is a relative symlink to it.
+    let real_dir = s.dir.join("data");
+    fs::create_dir_all(&real_dir).unwrap();
+    fs::rename(s.dir.join("users.json"), real_dir.join("dump.json")).unwrap();
+    std::os::unix::fs::symlink("data/dump.json", s.dir.join("users.json")).unwrap();
+    let out = s.login("sam", "password", &[]);
+    assert_outcome(&out, "allow", false);
+    assert_eq!(json_out(&out)["rehashed"], true);
+    // The link is still a link, to the same target, and the target holds the new hash.
+    let link = s.dir.join("users.json");
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        fs::read_link(&link).unwrap(),
+        std::path::Path::new("data/dump.json")
+    );
+    let hash = s.user("sam").unwrap()["password"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        hash.starts_with("$2a$04$") && verifies(&hash, "password"),
+        "{hash}"
+    );
+    // The temporary file went to the target's directory and is gone; the lock is the target's.
+    let names = |dir: &std::path::Path| -> Vec<String> {
+        let mut n: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names(&real_dir), ["dump.json", "dump.json.lock"]);
+    assert!(!names(&s.dir).iter().any(|n| n.ends_with(".tmp")));
+    // A second login sees the upgraded hash through the link: no second rehash.
+    let again = s.login("sam", "password", &[]);
+    assert_eq!(json_out(&again)["rehashed"], false);
+}
+
+#[test]
+fn a_rehash_changes_only_the_password_bytes_of_the_store() {
+    let s = Setup::new("bytes", json!([]), "");
+    // As another tool may have written it: keys unsorted, its own layout, numbers beyond 64
+    // bits, escapes, non-ASCII text.
+    let template = |hash: &str| {
+        format!(
+            r#"{{
+  "version": 17,
+  "users": [
+    {{"username": "other", "status": 1, "password": "{MD5CRYPT}",
+      "quota_size": 123456789012345678901234567890, "ratio": 1.50, "x_exp": 1e400,
+      "note": "caf\u00e9 \/ é"}},
+    {{"username": "tom", "status": 1,
+      "password": "{hash}",
+      "x_big": 18446744073709551616, "x_float": 0.10, "home_dir": "/srv/tom"}}
+  ],
+  "folders": [ ], "admins": [{{"username": "admin"}}]
+}}
+"#
+        )
+    };
+    let before = template(MD5CRYPT);
+    fs::write(s.dir.join("users.json"), &before).unwrap();
+    let out = s.login("tom", "password", &[]);
+    assert_outcome(&out, "allow", false);
+    assert_eq!(json_out(&out)["rehashed"], true);
+    let after = fs::read_to_string(s.dir.join("users.json")).unwrap();
+    // (1e400 is beyond what serde_json's `Value` holds: the hash is read from the text.)
+    let at = after.find("\"$2a$04$").unwrap() + 1;
+    let hash = after[at..at + 60].to_owned();
+    assert!(verifies(&hash, "password"), "{hash}");
+    assert_eq!(after, template(&hash));
+    // A user created by a hook is appended after the last one, with the entries' separator.
+    let pre = s.script(
+        "pre.sh",
+        r#"case "$SFTPGO_LOGIND_USER" in *'"id":0'*) echo '{"username":"new","status":1}' ;; esac"#,
+    );
+    let cfg = fs::read_to_string(s.dir.join("passgate.toml")).unwrap();
+    fs::write(
+        s.dir.join("passgate.toml"),
+        format!("{cfg}[sftpgo]\npre_login = \"{pre}\"\n"),
+    )
+    .unwrap();
+    assert_outcome(&s.login("new", "x", &[]), "deny", true);
+    let appended = fs::read_to_string(s.dir.join("users.json")).unwrap();
+    let tail = r#""home_dir": "/srv/tom"},
+    {"id":1,"status":1,"username":"new"}
+  ],"#;
+    assert!(appended.contains(tail), "{appended}");
+    assert_eq!(
+        appended.replace(
+            tail,
+            r#""home_dir": "/srv/tom"}
+  ],"#
+        ),
+        template(&hash)
     );
 }

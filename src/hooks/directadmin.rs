@@ -230,9 +230,15 @@ impl DirectAdmin {
                 return run;
             }
         };
-        let call = env
-            .iter()
-            .fold(HookCall::new(), |call, (k, v)| call.env(k, v));
+        // The password and a login key's secret stay out of the logged standard error.
+        let call = env.iter().fold(HookCall::new(), |call, (k, v)| {
+            let call = call.env(k, v);
+            if matches!(*k, "password" | "key") {
+                call.secret(v)
+            } else {
+                call
+            }
+        });
         for script in scripts {
             run.ran += 1;
             let result = Hook::program(script.clone())

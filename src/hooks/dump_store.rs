@@ -1,14 +1,21 @@
 //! Users in an SFTPGo dump file (`{"users": [...], "folders": [...], ..., "version": N}`), as
 //! `sftpgo dumpdata` writes it and `loaddata` reads it.
 //!
-//! Writes take an exclusive `flock` on a sidecar `<file>.lock`, read the file, change one
-//! user, write a temporary file in the same directory, fsync it, rename it over the dump and
-//! fsync the directory. Readers never lock: the rename is atomic, so they see the old file or
-//! the new one, always whole. Every other top-level key and every unknown user field is kept
-//! (JSON object keys come back in sorted order).
+//! The dump is streamed, never held whole: a login reads it once, keeping only the entry
+//! it is looking at (see `dump_scan`), so its memory does not grow with the number of users.
+//! Writes resolve the path first (a symlinked dump is written through: the link stays and
+//! its target is replaced), take an exclusive `flock` on a sidecar `<target>.lock`, scan the
+//! file, change one user, write a temporary file in the target's directory — the bytes
+//! before that user, the user, the bytes after it, copied through — fsync it, rename it over
+//! the target and fsync that directory. Readers never lock: the rename is atomic, so they see
+//! the old file or the new one, always whole.
+//!
+//! Every byte outside the changed user is kept, and inside it every field whose value did not
+//! change keeps its bytes (numbers beyond 64 bits included); a new user is appended after
+//! the last one.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write as _;
+use std::io::{self, BufRead as _, BufReader, Read as _, Seek as _, SeekFrom, Write as _};
 use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,26 +23,27 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use nix::fcntl::{Flock, FlockArg};
 use serde_json::Value;
 
+use super::dump_scan::{self, Scan, ScanError};
 use super::store::{StoreError, UserStore, next_id};
 use super::user::User;
+
+/// How often a write resolves the path again when the symlink moved while it waited for the
+/// lock.
+const RESOLVE_TRIES: u32 = 5;
+/// The read buffer of a scan.
+const READ_BUF: usize = 256 << 10;
 
 /// A [`UserStore`] over an SFTPGo dump file, rewritten atomically under a lock.
 #[derive(Clone, Debug)]
 pub struct SftpgoDumpStore {
     path: PathBuf,
-    lock_path: PathBuf,
 }
 
 impl SftpgoDumpStore {
-    /// A store over `path`, which must exist when used. The lock file is `path` + `.lock`.
+    /// A store over `path`, which must exist when used. The lock file is the resolved
+    /// path (symlinks followed) + `.lock`.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        let path = path.into();
-        let mut lock = path.clone().into_os_string();
-        lock.push(".lock");
-        Self {
-            path,
-            lock_path: lock.into(),
-        }
+        Self { path: path.into() }
     }
 
     /// The dump file.
@@ -43,28 +51,36 @@ impl SftpgoDumpStore {
         &self.path
     }
 
-    fn read(&self) -> Result<Value, StoreError> {
-        let bytes = fs::read(&self.path).map_err(StoreError::io("read"))?;
-        let doc: Value = serde_json::from_slice(&bytes).map_err(|e| StoreError::InvalidJson {
-            line: e.line(),
-            column: e.column(),
-        })?;
-        match doc.get("users") {
-            Some(Value::Array(_)) => Ok(doc),
-            Some(_) => Err(StoreError::NotADump("\"users\" is not an array")),
-            None if doc.is_object() => Err(StoreError::NotADump("no \"users\" array")),
-            None => Err(StoreError::NotADump("not a JSON object")),
-        }
+    /// Scans the open dump for `username`.
+    fn scan(file: &File, username: &str) -> Result<Scan, StoreError> {
+        let mut reader = BufReader::with_capacity(READ_BUF, file);
+        reader
+            .seek(SeekFrom::Start(0))
+            .map_err(StoreError::io("read"))?;
+        dump_scan::scan(&mut reader, username).map_err(|e| match e {
+            ScanError::Io(kind) => StoreError::Io { op: "read", kind },
+            ScanError::NotADump(what) => StoreError::NotADump(what),
+            ScanError::Syntax { at, inner } => {
+                let (line, column) = position(file, at, inner);
+                StoreError::InvalidJson { line, column }
+            }
+        })
     }
 
-    fn write(&self, doc: &Value) -> Result<(), StoreError> {
+    /// Replaces `target` (a resolved path: no symlink) with `source`'s bytes, `range`
+    /// replaced by `insert`.
+    fn write(
+        target: &Path,
+        source: &File,
+        range: std::ops::Range<u64>,
+        insert: &[u8],
+    ) -> Result<(), StoreError> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let dir = match self.path.parent() {
+        let dir = match target.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let name = self
-            .path
+        let name = target
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
@@ -73,24 +89,31 @@ impl SftpgoDumpStore {
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
-        let mode = fs::metadata(&self.path)
+        let mode = source
+            .metadata()
             .map(|m| m.permissions().mode() & 0o777)
             .unwrap_or(0o600);
-        let mut bytes = serde_json::to_vec_pretty(doc).map_err(|_| StoreError::Io {
-            op: "serialize",
-            kind: std::io::ErrorKind::InvalidData,
-        })?;
-        bytes.push(b'\n');
         let result = (|| {
-            let mut file = OpenOptions::new()
+            let file = OpenOptions::new()
                 .write(true)
                 .create_new(true)
                 .mode(mode)
                 .open(&tmp)
                 .map_err(StoreError::io("create temporary file"))?;
-            file.write_all(&bytes).map_err(StoreError::io("write"))?;
+            let mut out = io::BufWriter::with_capacity(READ_BUF, file);
+            let mut src = source;
+            src.seek(SeekFrom::Start(0))
+                .map_err(StoreError::io("read"))?;
+            copy_exact(&mut src, &mut out, range.start)?;
+            out.write_all(insert).map_err(StoreError::io("write"))?;
+            src.seek(SeekFrom::Start(range.end))
+                .map_err(StoreError::io("read"))?;
+            io::copy(&mut src, &mut out).map_err(StoreError::io("write"))?;
+            let file = out
+                .into_inner()
+                .map_err(|e| StoreError::io("write")(e.into_error()))?;
             file.sync_all().map_err(StoreError::io("fsync"))?;
-            fs::rename(&tmp, &self.path).map_err(StoreError::io("rename"))?;
+            fs::rename(&tmp, target).map_err(StoreError::io("rename"))?;
             File::open(&dir)
                 .and_then(|d| d.sync_all())
                 .map_err(StoreError::io("fsync directory"))
@@ -101,34 +124,154 @@ impl SftpgoDumpStore {
         result
     }
 
-    fn lock(&self) -> Result<Flock<File>, StoreError> {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(&self.lock_path)
-            .map_err(StoreError::io("open lock file"))?;
-        Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, errno)| StoreError::Io {
-            op: "lock",
-            kind: std::io::Error::from(errno).kind(),
+    /// The dump's resolved path, locked. A rename writes to the path it is given, so a
+    /// symlink would be replaced by a regular file and its target left stale: writes go to
+    /// the target instead, under the target's lock. The link is resolved again under the
+    /// lock, in case it was pointed elsewhere meanwhile.
+    fn lock_target(&self) -> Result<(PathBuf, Flock<File>), StoreError> {
+        let mut target = fs::canonicalize(&self.path).map_err(StoreError::io("resolve"))?;
+        for _ in 0..RESOLVE_TRIES {
+            let mut lock_path = target.clone().into_os_string();
+            lock_path.push(".lock");
+            let file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(&lock_path)
+                .map_err(StoreError::io("open lock file"))?;
+            let lock = Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, errno)| {
+                StoreError::Io {
+                    op: "lock",
+                    kind: std::io::Error::from(errno).kind(),
+                }
+            })?;
+            let now = fs::canonicalize(&self.path).map_err(StoreError::io("resolve"))?;
+            if now == target {
+                return Ok((target, lock));
+            }
+            target = now;
+        }
+        Err(StoreError::Io {
+            op: "resolve",
+            kind: std::io::ErrorKind::ResourceBusy,
         })
     }
 }
 
-fn find(users: &[Value], username: &str) -> Option<usize> {
-    users
-        .iter()
-        .position(|u| u.get("username").and_then(Value::as_str) == Some(username))
+/// Copies exactly `n` bytes.
+fn copy_exact(src: &mut &File, out: &mut impl io::Write, n: u64) -> Result<(), StoreError> {
+    let copied = io::copy(&mut src.take(n), out).map_err(StoreError::io("write"))?;
+    if copied == n {
+        Ok(())
+    } else {
+        Err(StoreError::Io {
+            op: "read",
+            kind: io::ErrorKind::UnexpectedEof,
+        })
+    }
+}
+
+/// The 1-based line and column of byte `at` (plus, for an error `serde_json` found in a
+/// value starting there, its own line and column), read again from the file: errors only.
+fn position(file: &File, at: u64, inner: Option<(usize, usize)>) -> (usize, usize) {
+    let (mut line, mut column) = (1, 1);
+    let mut src = file;
+    if src.seek(SeekFrom::Start(0)).is_ok() {
+        let mut reader = BufReader::new(src.take(at));
+        while let Ok(buf) = reader.fill_buf() {
+            if buf.is_empty() {
+                break;
+            }
+            for &b in buf {
+                if b == b'\n' {
+                    (line, column) = (line + 1, 1);
+                } else {
+                    column += 1;
+                }
+            }
+            let n = buf.len();
+            reader.consume(n);
+        }
+    }
+    match inner {
+        Some((1, c)) => (line, column + c.saturating_sub(1)),
+        Some((l, c)) => (line + l - 1, c),
+        None => (line, column),
+    }
+}
+
+/// The user's JSON with the old entry's layout: each field whose value did not change keeps
+/// its bytes, changed values are written anew, new fields go at the end, removed ones go.
+fn rewrite(old: &[u8], new: &User) -> Result<Vec<u8>, StoreError> {
+    let members =
+        dump_scan::members(old).map_err(|_| StoreError::NotADump("a user is not an object"))?;
+    let fields = new.fields();
+    let mut out = Vec::with_capacity(old.len() + 64);
+    out.push(b'{');
+    let mut first = true;
+    let mut sep = |out: &mut Vec<u8>| {
+        if !std::mem::take(&mut first) {
+            out.push(b',');
+        }
+    };
+    for m in &members.list {
+        let Some(value) = fields.get(&m.key) else {
+            continue;
+        };
+        sep(&mut out);
+        out.extend_from_slice(&old[m.lead.clone()]);
+        out.extend_from_slice(&old[m.key_part.clone()]);
+        let raw = &old[m.value.clone()];
+        if serde_json::from_slice::<Value>(raw).is_ok_and(|v| v == *value) {
+            out.extend_from_slice(raw);
+        } else {
+            serde_json::to_writer(&mut out, value).map_err(json_write)?;
+        }
+    }
+    let lead = members
+        .list
+        .last()
+        .map_or(&[][..], |m| &old[m.lead.clone()]);
+    for (key, value) in fields {
+        if members.list.iter().any(|m| m.key == *key) {
+            continue;
+        }
+        sep(&mut out);
+        out.extend_from_slice(lead);
+        serde_json::to_writer(&mut out, key).map_err(json_write)?;
+        out.push(b':');
+        serde_json::to_writer(&mut out, value).map_err(json_write)?;
+    }
+    out.extend_from_slice(&old[members.tail]);
+    out.push(b'}');
+    Ok(out)
+}
+
+fn json_write(_: serde_json::Error) -> StoreError {
+    StoreError::Io {
+        op: "serialize",
+        kind: io::ErrorKind::InvalidData,
+    }
+}
+
+/// The user found at `at` in `file`.
+fn user_at(file: &File, at: u64, bytes: &[u8]) -> Result<User, StoreError> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+        // Valid JSON that a `Value` cannot hold, such as a number beyond f64's range.
+        let (line, column) = position(file, at, Some((e.line(), e.column())));
+        StoreError::InvalidJson { line, column }
+    })?;
+    User::from_value(value).map_err(StoreError::InvalidUser)
 }
 
 impl UserStore for SftpgoDumpStore {
     fn load(&self, username: &str) -> Result<Option<User>, StoreError> {
-        let doc = self.read()?;
-        let users = doc["users"].as_array().map_or(&[][..], Vec::as_slice);
-        find(users, username)
-            .map(|i| User::from_value(users[i].clone()).map_err(StoreError::InvalidUser))
+        let file = File::open(&self.path).map_err(StoreError::io("read"))?;
+        Self::scan(&file, username)?
+            .found
+            .map(|(range, bytes)| user_at(&file, range.start, &bytes))
             .transpose()
     }
 
@@ -137,14 +280,13 @@ impl UserStore for SftpgoDumpStore {
         username: &str,
         change: &mut dyn FnMut(Option<&User>) -> Option<User>,
     ) -> Result<Option<User>, StoreError> {
-        let _lock = self.lock()?;
-        let mut doc = self.read()?;
-        let Some(users) = doc.get_mut("users").and_then(Value::as_array_mut) else {
-            return Err(StoreError::NotADump("no \"users\" array"));
-        };
-        let at = find(users, username);
-        let current = at
-            .map(|i| User::from_value(users[i].clone()).map_err(StoreError::InvalidUser))
+        let (target, _lock) = self.lock_target()?;
+        let file = File::open(&target).map_err(StoreError::io("read"))?;
+        let scan = Self::scan(&file, username)?;
+        let current = scan
+            .found
+            .as_ref()
+            .map(|(range, bytes)| user_at(&file, range.start, bytes))
             .transpose()?;
         let Some(mut new) = change(current.as_ref()) else {
             return Ok(current);
@@ -152,20 +294,18 @@ impl UserStore for SftpgoDumpStore {
         if new.username() != username {
             return Err(StoreError::UsernameChanged);
         }
-        match at {
-            Some(i) => users[i] = new.to_value(),
+        let (range, insert) = match &scan.found {
+            Some((range, bytes)) => (range.clone(), rewrite(bytes, &new)?),
             None => {
                 if new.id() <= 0 {
-                    new.set_id(next_id(
-                        users
-                            .iter()
-                            .filter_map(|u| u.get("id").and_then(Value::as_i64)),
-                    ));
+                    new.set_id(next_id(scan.max_id.into_iter()));
                 }
-                users.push(new.to_value());
+                let mut insert = scan.append_sep.clone();
+                serde_json::to_writer(&mut insert, new.fields()).map_err(json_write)?;
+                (scan.append_at..scan.append_at, insert)
             }
-        }
-        self.write(&doc)?;
+        };
+        Self::write(&target, &file, range, &insert)?;
         Ok(Some(new))
     }
 }
@@ -230,6 +370,44 @@ mod tests {
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         assert_eq!(names.len(), 2, "{names:?}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn rewrite_keeps_unchanged_fields_byte_for_byte() {
+        let old = b"{\n  \"username\": \"a\",\n  \"n\": 1.50,\n  \"gone\": true,\n  \"password\": \"x\"\n}";
+        let mut value: Value = serde_json::from_slice(old).unwrap();
+        value["password"] = json!("y");
+        value["added"] = json!([1]);
+        value.as_object_mut().unwrap().remove("gone");
+        let new = User::from_value(value).unwrap();
+        let out = rewrite(old, &new).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\n  \"username\": \"a\",\n  \"n\": 1.50,\n  \"password\": \"y\",\n  \"added\":[1]\n}"
+        );
+    }
+
+    #[test]
+    fn errors_say_where() {
+        let dir = temp_dir("where");
+        let path = dir.join("users.json");
+        let store = SftpgoDumpStore::new(&path);
+        // Where serde_json, reading the whole file, says the error is.
+        for text in [
+            "{\"users\": [\n  {\"username\": \"a\"},\n  {\"username\": tru}\n]}",
+            "{\"users\": [\n  {\"username\": \"a\",\n \"x\": [1, 2,]}]}",
+            "{\"users\": [],\n \"x\": {\"y\":\n [1, 2,]}}",
+            "{\"users\": [],\n \"x\": [{\"y\":\n 1 2}]}",
+            "{\"users\": []\n\n  \"oops\"",
+        ] {
+            fs::write(&path, text).unwrap();
+            let Err(StoreError::InvalidJson { line, column }) = store.load("a") else {
+                panic!("{text}");
+            };
+            let e = serde_json::from_str::<Value>(text).unwrap_err();
+            assert_eq!((line, column), (e.line(), e.column()), "{text}");
+        }
         fs::remove_dir_all(&dir).unwrap();
     }
 

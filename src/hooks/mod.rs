@@ -34,12 +34,14 @@ use zeroize::Zeroizing;
 mod attempt;
 mod config;
 pub mod directadmin;
+mod dump_scan;
 mod dump_store;
 mod error;
 #[cfg(feature = "http")]
 mod http;
 mod pipeline;
 mod program;
+mod redact;
 pub mod sftpgo;
 mod store;
 mod user;
@@ -254,6 +256,7 @@ pub struct HookCall {
     env: Vec<(String, Zeroizing<Vec<u8>>)>,
     query: Vec<(String, String)>,
     body: Option<Zeroizing<Vec<u8>>>,
+    secrets: Vec<Zeroizing<Vec<u8>>>,
 }
 
 impl HookCall {
@@ -272,6 +275,14 @@ impl HookCall {
     /// Adds a query parameter for an HTTP hook (percent-encoded when sent).
     pub fn query(mut self, name: &str, value: &str) -> Self {
         self.query.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Marks bytes (the password, a stored hash) to take out of the program's standard error
+    /// before it is logged: replaced by `[redacted]`, or the whole of standard error withheld
+    /// when the secret is shorter than 4 bytes. Empty secrets are ignored.
+    pub fn secret(mut self, value: impl AsRef<[u8]>) -> Self {
+        self.secrets.push(Zeroizing::new(value.as_ref().to_vec()));
         self
     }
 
@@ -296,6 +307,10 @@ impl HookCall {
     #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn body(&self) -> &[u8] {
         self.body.as_deref().map_or(&[], Vec::as_slice)
+    }
+
+    pub(crate) fn secrets(&self) -> &[Zeroizing<Vec<u8>>] {
+        &self.secrets
     }
 
     pub(crate) fn has_nul(&self) -> bool {

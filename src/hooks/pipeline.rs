@@ -215,6 +215,8 @@ impl<S: UserStore> Pipeline<S> {
         {
             match sftpgo::check_password(hook, user.username(), req.password, &ctx) {
                 Err(e) => {
+                    // Unknown users never get here: they paid a dummy verification.
+                    let _ = self.policy.dummy_verify(req.password);
                     let reason = Reason::HookFailed(HookName::CheckPassword, e);
                     return Step::deny(false, reason, Some(user));
                 }
@@ -225,6 +227,7 @@ impl<S: UserStore> Pipeline<S> {
                     to_verify = Zeroizing::new(part.as_bytes().to_vec());
                 }
                 Ok(CheckPasswordAnswer::Reject(_)) => {
+                    let _ = self.policy.dummy_verify(req.password);
                     let reason = Reason::HookDenied(HookName::CheckPassword);
                     return Step::deny(true, reason, Some(user));
                 }
@@ -265,7 +268,11 @@ impl<S: UserStore> Pipeline<S> {
             Err(e @ VerifyError::ResourceExhausted(_)) => {
                 return Step::temp_fail(Reason::Verify(e), Some(user));
             }
-            Err(e) => return Step::deny(true, Reason::Verify(e), Some(user)),
+            Err(e) => {
+                // A cheap hash must not deny faster than an unknown user is denied.
+                self.policy.pad_failed_verify(&stored, password, e);
+                return Step::deny(true, Reason::Verify(e), Some(user));
+            }
             Ok((_, None)) => return Step::allow(Reason::Verified, user),
             Ok((_, Some(new))) => new,
         };
@@ -538,6 +545,73 @@ mod tests {
         }
         let r = p.login(&LoginRequest::new("md5", b""));
         assert_eq!(r.reason.name(), "refused");
+    }
+
+    /// The dummy verifications one login ran, on this thread.
+    fn dummies(p: &Pipeline<MemoryStore>, name: &str, pw: &[u8]) -> (Outcome, u32) {
+        let before = crate::policy::dummy_runs();
+        let r = p.login(&LoginRequest::new(name, pw));
+        (r.outcome, crate::policy::dummy_runs() - before)
+    }
+
+    #[test]
+    fn every_denial_costs_at_least_a_dummy_verification() {
+        let bcrypt = policy().hash(policy().preferred, b"password").unwrap();
+        let stronger = Policy {
+            preferred: HashParams::Bcrypt { cost: 5 },
+            ..policy()
+        }
+        .hash(HashParams::Bcrypt { cost: 5 }, b"password")
+        .unwrap();
+        let store = MemoryStore::new([
+            user(json!({"username": "md5", "status": 1, "password": MD5CRYPT})),
+            user(json!({"username": "bc", "status": 1, "password": bcrypt})),
+            user(json!({"username": "bc5", "status": 1, "password": stronger})),
+            user(json!({"username": "bad", "status": 1, "password": "$1$salt$short"})),
+            user(json!({"username": "locked", "status": 1, "password": "!"})),
+        ]);
+        let p = Pipeline::new(policy(), store).with_rehash(false);
+        let deny = Outcome::Deny {
+            counts_as_failure: true,
+        };
+        // Denials that did less than a full verification at the preferred cost pad with one.
+        for name in ["md5", "bad", "locked", "ghost"] {
+            assert_eq!(dummies(&p, name, b"wrong"), (deny, 1), "{name}");
+        }
+        // A full verification at (or above) the preferred cost is enough by itself.
+        assert_eq!(dummies(&p, "bc", b"wrong"), (deny, 0));
+        assert_eq!(dummies(&p, "bc5", b"wrong"), (deny, 0));
+        // The right password is not padded, cheap hash or not.
+        assert_eq!(dummies(&p, "md5", b"password"), (Outcome::Allow, 0));
+        assert_eq!(dummies(&p, "bc", b"password"), (Outcome::Allow, 0));
+    }
+
+    #[test]
+    fn a_check_password_denial_costs_a_dummy_verification() {
+        let dir = std::env::temp_dir().join(format!("passgate-pad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut hooks = SftpgoHooks::default();
+        // Rejected, broken, or an empty part to verify (which the password checks refuse).
+        let cases = [
+            ("reject.sh", "echo '{\"status\":0}'"),
+            ("broken.sh", "exit 3"),
+            ("empty.sh", "echo '{\"status\":2,\"to_verify\":\"\"}'"),
+        ];
+        for (name, body) in cases {
+            let path = dir.join(name);
+            std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+                .unwrap();
+            hooks.check_password = Some(crate::hooks::Hook::program(&path).unwrap());
+            let store = MemoryStore::new([user(
+                json!({"username": "md5", "status": 1, "password": MD5CRYPT}),
+            )]);
+            let p = Pipeline::new(policy(), store).with_sftpgo(hooks.clone());
+            let (outcome, n) = dummies(&p, "md5", b"password");
+            assert!(matches!(outcome, Outcome::Deny { .. }), "{name}");
+            assert_eq!(n, 1, "{name}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

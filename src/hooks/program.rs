@@ -18,6 +18,7 @@ use nix::sys::signal::{Signal, killpg};
 use nix::sys::wait::{Id, WaitPidFlag, waitid};
 use nix::unistd::Pid;
 
+use super::redact::{Redacted, redact};
 use super::{HookCall, HookError, MAX_OUTPUT};
 
 /// Between SIGTERM and SIGKILL, and the longest wait for the pipes to close once the
@@ -93,7 +94,7 @@ pub(crate) fn run(
     drop(tx);
     let result = supervise(&mut child, pgid, timeout, &rx);
     if let Some(stderr) = &result.stderr {
-        log_stderr(&label, stderr);
+        log_stderr(&label, stderr, call.secrets());
     }
     result.into_outcome(timeout)
 }
@@ -338,9 +339,20 @@ fn supervise(child: &mut Child, pgid: Pid, timeout: Duration, rx: &Receiver<Even
     s
 }
 
-/// Logs standard error as warnings, one per line, each line and the total capped.
-fn log_stderr(label: &str, captured: &Captured) {
-    let text = String::from_utf8_lossy(&captured.bytes);
+/// Logs standard error as warnings, one per line, each line and the total capped, with the
+/// call's secrets taken out first (before any cut, so no cut splits one).
+fn log_stderr(label: &str, captured: &Captured, secrets: &[zeroize::Zeroizing<Vec<u8>>]) {
+    let bytes = match redact(&captured.bytes, secrets, captured.truncated) {
+        Redacted::Text(bytes) => zeroize::Zeroizing::new(bytes),
+        Redacted::Withheld(len) => {
+            log::warn!(
+                target: "passgate::hooks",
+                "hook {label}: standard error withheld ({len} bytes): the password is too short to redact"
+            );
+            return;
+        }
+    };
+    let text = String::from_utf8_lossy(&bytes);
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let line = match line.char_indices().nth(MAX_LOG_LINE) {
             Some((i, _)) => &line[..i],

@@ -214,6 +214,7 @@ pub fn pre_login(
     let user_json = user.to_string();
     let call = HookCall::new()
         .env("SFTPGO_LOGIND_USER", &user_json)
+        .secret(stored_hash(Some(user)))
         .env("SFTPGO_LOGIND_METHOD", ctx.method.name())
         .env("SFTPGO_LOGIND_IP", ctx.ip)
         .env("SFTPGO_LOGIND_PROTOCOL", ctx.protocol.name())
@@ -259,8 +260,10 @@ pub fn external_auth(
     let mut call = HookCall::new()
         .env("SFTPGO_AUTHD_USERNAME", username)
         .env("SFTPGO_AUTHD_USER", &user_json)
+        .secret(stored_hash(user))
         .env("SFTPGO_AUTHD_IP", ctx.ip)
         .env("SFTPGO_AUTHD_PASSWORD", password)
+        .secret(password)
         .env("SFTPGO_AUTHD_PUBLIC_KEY", "")
         .env("SFTPGO_AUTHD_PROTOCOL", ctx.protocol.name())
         .env("SFTPGO_AUTHD_TLS_CERT", "")
@@ -332,6 +335,7 @@ pub fn check_password(
     let mut call = HookCall::new()
         .env("SFTPGO_AUTHD_USERNAME", username)
         .env("SFTPGO_AUTHD_PASSWORD", password)
+        .secret(password)
         .env("SFTPGO_AUTHD_IP", ctx.ip)
         .env("SFTPGO_AUTHD_PROTOCOL", ctx.protocol.name());
     if hook.is_http() {
@@ -383,6 +387,7 @@ pub fn post_login(
     let user_json = user.to_string();
     let call = HookCall::new()
         .env("SFTPGO_LOGIND_USER", &user_json)
+        .secret(stored_hash(Some(user)))
         .env("SFTPGO_LOGIND_IP", ctx.ip)
         .env("SFTPGO_LOGIND_METHOD", ctx.method.name())
         .env("SFTPGO_LOGIND_STATUS", status)
@@ -393,6 +398,13 @@ pub fn post_login(
         .query("status", status)
         .json_body(user);
     hook.run(&call).map(drop)
+}
+
+/// The user JSON's `password` (the stored hash), which a hook may echo; empty if none.
+fn stored_hash(user: Option<&Value>) -> &str {
+    user.and_then(|u| u.get("password"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
 }
 
 fn utf8_password(password: &[u8]) -> Result<Zeroizing<String>, HookError> {
