@@ -57,7 +57,7 @@ impl log::Log for StderrLogger {
 
     fn log(&self, record: &log::Record<'_>) {
         if self.enabled(record.metadata()) {
-            eprintln!("passgate: warning: {}", record.args());
+            super::warn(format_args!("warning: {}", record.args()));
         }
     }
 
@@ -118,7 +118,7 @@ pub(crate) fn run(args: &LoginArgs, limits: &Limits, json: bool) -> anyhow::Resu
         }
     }
     if result.outcome == Outcome::TempFail {
-        eprintln!("passgate: temporary failure: {}", result.reason);
+        super::warn(format_args!("temporary failure: {}", result.reason));
     }
     std::io::stdout().flush()?;
     // The answer is out; let the post-login hook finish before the process ends.
