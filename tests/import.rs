@@ -1281,6 +1281,47 @@ fn a_file_of_another_format_is_refused() {
 }
 
 #[test]
+fn import_offers_only_its_own_flags() {
+    let help = passgate(&["import", "--help"], b"");
+    let help = String::from_utf8(help.stdout).unwrap();
+    assert!(help.contains("--home-base"), "{help}");
+    for flag in [
+        "--policy",
+        "--max-cost",
+        "--max-rounds",
+        "--max-password-len",
+    ] {
+        assert!(!help.contains(flag), "{flag}: {help}");
+    }
+    let ht = fixtures().join("htpasswd");
+    let o = passgate(
+        &[
+            "import",
+            "--max-cost",
+            "20",
+            "--format",
+            "htpasswd",
+            ht.to_str().unwrap(),
+            "-o",
+            "-",
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("unexpected argument '--max-cost'"),
+        "{}",
+        stderr(&o)
+    );
+    // The limit flags stay on the commands that verify.
+    let help = String::from_utf8(passgate(&["verify", "--help"], b"").stdout).unwrap();
+    assert!(
+        help.contains("--max-cost") && help.contains("--policy"),
+        "{help}"
+    );
+}
+
+#[test]
 fn shadow_without_passwd_names_passwd_first() {
     let shadow = fixtures().join("shadow");
     let o = passgate(
