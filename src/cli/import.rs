@@ -368,7 +368,7 @@ fn clean_up_on_signals(bar: Option<ProgressBar>) -> nix::Result<()> {
         if let Ok(signal) = set.wait() {
             remove_temporary_files();
             if let Some(bar) = bar {
-                bar.abandon();
+                bar.finish_and_clear();
             }
             let _ = writeln!(io::stderr(), "\npassgate: interrupted ({signal})");
             std::process::exit(128 + signal as i32);
