@@ -421,7 +421,7 @@ fn hints_for_a_mangled_hash_or_a_path() {
 #[test]
 fn identify_a_refused_hash_needs_rehash() {
     let bcrypt12 = "$2a$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW";
-    let out = passgate(&["--max-cost", "10", "identify", "--json", bcrypt12], b"");
+    let out = passgate(&["identify", "--max-cost", "10", "--json", bcrypt12], b"");
     assert_eq!(code(&out), 2);
     let v = json(&out);
     assert_eq!(v[0]["policy"]["refused"], "CostTooHigh");
@@ -452,7 +452,7 @@ fn schemes_completions_man_and_version() {
         by_name("sftpgo-md5")["identifiers"],
         serde_json::json!(["{MD5}"])
     );
-    let strict = json(&passgate(&["--policy", "strict", "schemes", "--json"], b""));
+    let strict = json(&passgate(&["schemes", "--policy", "strict", "--json"], b""));
     let md5 = strict
         .as_array()
         .unwrap()

@@ -11,7 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
 
 use bin::passgate;
 use serde_json::{Value, json};
@@ -691,6 +692,7 @@ fn filters_force_and_replace_atomically() {
             passwd.to_str().unwrap(),
             "-o",
             out.to_str().unwrap(),
+            "--force",
             "--min-uid",
             "2001",
             "--max-uid",
@@ -739,6 +741,7 @@ fn filters_force_and_replace_atomically() {
             dir.join("proftpd.passwd").to_str().unwrap(),
             "-o",
             out.to_str().unwrap(),
+            "--force",
             "--usernames",
             "psha512",
             "pmd5",
@@ -841,4 +844,503 @@ fn large_input_with_reversed_passwd_and_far_duplicates() {
     left.sort();
     assert_eq!(left, ["bounded.json", "passwd", "shadow"]);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `passgate import --format htpasswd INPUT --home-base /srv/x` plus `extra`.
+fn htpasswd_import(input: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "import",
+        "--format",
+        "htpasswd",
+        input.to_str().unwrap(),
+        "--home-base",
+        "/srv/x",
+    ];
+    args.extend_from_slice(extra);
+    passgate(&args, b"")
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `n` htpasswd lines: apr1 (from `openssl passwd -apr1`), every `sha_every`-th `{SHA}`.
+fn htpasswd_lines(n: usize, sha_every: usize) -> String {
+    (0..n)
+        .map(|i| {
+            let hash = if i % sha_every == sha_every - 1 {
+                "{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g="
+            } else {
+                "$apr1$abcdefgh$VDRNIfeXktYVAN7OPI/sv."
+            };
+            format!("user{i}:{hash}\n")
+        })
+        .collect()
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn output_never_replaces_an_input_a_device_or_an_existing_file_unasked() {
+    let dir = scratch("output");
+    let fx = fixtures();
+    let ht_text = std::fs::read(fx.join("htpasswd")).unwrap();
+    let ht = write(&dir, "htpasswd", &ht_text);
+    let link = dir.join("link-to-input");
+    std::os::unix::fs::symlink(&ht, &link).unwrap();
+    let hard = dir.join("hard-link-to-input");
+    std::fs::hard_link(&ht, &hard).unwrap();
+    let devnull = dir.join("null");
+    std::os::unix::fs::symlink("/dev/null", &devnull).unwrap();
+    let fifo = dir.join("fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let subdir = dir.join("subdir");
+    std::fs::create_dir(&subdir).unwrap();
+    for (out, why) in [
+        (&ht, "the output is the input file"),
+        (&link, "the output is the input file"),
+        (&hard, "the output is the input file"),
+        (&devnull, "not a regular file"),
+        (&fifo, "not a regular file"),
+        (&subdir, "not a regular file"),
+    ] {
+        for force in [&[][..], &["--force"]] {
+            let mut extra = vec!["-o", out.to_str().unwrap()];
+            extra.extend_from_slice(force);
+            let o = htpasswd_import(&ht, &extra);
+            assert_eq!(o.status.code(), Some(2), "{out:?} {}", stderr(&o));
+            assert!(stderr(&o).contains(why), "{out:?}: {}", stderr(&o));
+        }
+    }
+    assert_eq!(std::fs::read(&ht).unwrap(), ht_text);
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    assert_eq!(
+        std::fs::read_link(&devnull).unwrap(),
+        Path::new("/dev/null")
+    );
+    assert!(std::os::unix::fs::FileTypeExt::is_fifo(
+        &std::fs::symlink_metadata(&fifo).unwrap().file_type()
+    ));
+    assert!(std::fs::read_dir(&subdir).unwrap().next().is_none());
+
+    // The passwd file, for shadow.
+    let passwd_text = std::fs::read(fx.join("passwd")).unwrap();
+    let passwd = write(&dir, "passwd", &passwd_text);
+    let o = passgate(
+        &[
+            "import",
+            "--format",
+            "shadow",
+            fx.join("shadow").to_str().unwrap(),
+            "--passwd",
+            passwd.to_str().unwrap(),
+            "-o",
+            passwd.to_str().unwrap(),
+            "--force",
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("the output is the passwd file"));
+    assert_eq!(std::fs::read(&passwd).unwrap(), passwd_text);
+
+    // An existing file: only with --force.
+    let out = write(&dir, "users.json", b"keep");
+    let o = htpasswd_import(&ht, &["-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("give --force"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&out).unwrap(), b"keep");
+    let o = htpasswd_import(&ht, &["-o", out.to_str().unwrap(), "--force"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let dump: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_sftpgo_accepts(&dump);
+
+    // `-o -`: the dump on standard output, the counts on standard error.
+    let o = htpasswd_import(&ht, &["-o", "-"]);
+    assert_eq!(o.status.code(), Some(1));
+    let streamed: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(streamed["users"], dump["users"]);
+    assert!(stderr(&o).contains("imported 2,"), "{}", stderr(&o));
+    // Nothing usable: nothing on standard output either.
+    let none = write(&dir, "none", b"a:{SHA}YkKWILQFCIN0pn9eeoMGXkL2GsA=\n");
+    let o = htpasswd_import(&none, &["-o", "-"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty());
+    let o = htpasswd_import(&ht, &["-o", "-", "--json"]);
+    assert_eq!(o.status.code(), Some(2));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn errors_say_their_cause_once() {
+    let dir = scratch("cause");
+    let ht = write(
+        &dir,
+        "htpasswd",
+        &std::fs::read(fixtures().join("htpasswd")).unwrap(),
+    );
+    let out = dir.join("missing/users.json");
+    let o = htpasswd_import(&ht, &["-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let text = stderr(&o);
+    assert_eq!(text.matches("(os error 2)").count(), 1, "{text}");
+    assert_eq!(
+        text.trim_end(),
+        "passgate: import failed: creating the output: No such file or directory (os error 2)"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Waits until `dir` holds a `.NAME.…tmp` file: the import has started writing.
+fn wait_for_temp(dir: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !names_in(dir).iter().any(|n| n.ends_with(".tmp")) {
+        assert!(Instant::now() < deadline, "no temporary file appeared");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn an_interrupted_import_leaves_no_temporary_file() {
+    use std::os::unix::process::ExitStatusExt as _;
+    for (signal, code) in [("INT", 130), ("TERM", 143), ("HUP", 129)] {
+        let dir = scratch("signal");
+        let out_dir = dir.join("out");
+        std::fs::create_dir(&out_dir).unwrap();
+        // A FIFO input that the test keeps open: the import waits for more lines.
+        let fifo = dir.join("input");
+        assert!(
+            Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let mut child = Command::new(env!("CARGO_BIN_EXE_passgate"))
+            .args([
+                "import",
+                "--format",
+                "htpasswd",
+                "--home-base",
+                "/srv/x",
+                "-o",
+            ])
+            .arg(out_dir.join("users.json"))
+            .arg(&fifo)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut writer = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+        std::io::Write::write_all(&mut writer, htpasswd_lines(100, 1000).as_bytes()).unwrap();
+        wait_for_temp(&out_dir);
+        let kill = Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let status = child.wait().unwrap();
+        drop(writer);
+        assert_eq!(
+            (status.code(), status.signal()),
+            (Some(code), None),
+            "SIG{signal}"
+        );
+        assert!(
+            names_in(&out_dir).is_empty(),
+            "SIG{signal}: {:?}",
+            names_in(&out_dir)
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+#[test]
+fn stale_temporary_files_of_dead_imports_are_removed() {
+    let dir = scratch("stale");
+    let ht = write(
+        &dir,
+        "htpasswd",
+        &std::fs::read(fixtures().join("htpasswd")).unwrap(),
+    );
+    let out_dir = dir.join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    // A process id that is no longer running: a child that has been waited for.
+    let mut gone = Command::new("true").spawn().unwrap();
+    let dead = gone.id();
+    gone.wait().unwrap();
+    let alive = std::process::id();
+    let two_hours_ago = SystemTime::now() - Duration::from_secs(7200);
+    let make = |name: String, old: bool| {
+        let f = std::fs::File::create(out_dir.join(&name)).unwrap();
+        if old {
+            f.set_modified(two_hours_ago).unwrap();
+        }
+        name
+    };
+    let dead_old = make(format!(".users.json.{dead}.0123456789abcdef.tmp"), true);
+    let dead_new = make(format!(".users.json.{dead}.fedcba9876543210.tmp"), false);
+    let alive_old = make(format!(".users.json.{alive}.0123456789abcdef.tmp"), true);
+    let other = make(format!(".other.json.{dead}.0123456789abcdef.tmp"), true);
+    let o = htpasswd_import(&ht, &["-o", out_dir.join("users.json").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let left = names_in(&out_dir);
+    assert!(!left.contains(&dead_old), "{left:?}");
+    let mut want = vec![dead_new, alive_old, other, "users.json".to_owned()];
+    want.sort();
+    assert_eq!(left, want);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_closed_pipe_ends_the_import_quietly() {
+    let dir = scratch("pipe");
+    let input = write(&dir, "htpasswd", htpasswd_lines(5000, 2).as_bytes());
+    // Standard error goes to a file, so that nothing but standard output can block.
+    let errors = dir.join("stderr");
+    let spawn = |extra: &[&str]| {
+        let mut args = vec![
+            "import",
+            "--format",
+            "htpasswd",
+            input.to_str().unwrap(),
+            "--home-base",
+            "/srv/x",
+        ];
+        args.extend_from_slice(extra);
+        Command::new(env!("CARGO_BIN_EXE_passgate"))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&errors).unwrap())
+            .spawn()
+            .unwrap()
+    };
+    let out = dir.join("users.json");
+    let out = out.to_str().unwrap();
+    // The reader of standard output stops after a few bytes, like `head -c`.
+    for (extra, code, dump) in [
+        (&["-o", "-"][..], 2, false),
+        (&["--json", "-o", out, "--force"][..], 1, true),
+    ] {
+        let mut child = spawn(extra);
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 100];
+        std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+        drop(stdout);
+        let status = child.wait().unwrap();
+        let text = std::fs::read_to_string(&errors).unwrap();
+        assert_eq!(status.code(), Some(code), "{extra:?}: {text}");
+        assert!(!text.contains("panicked"), "{text}");
+        assert!(!text.to_lowercase().contains("broken pipe"), "{text}");
+        if dump {
+            // The report was cut, the dump is whole.
+            let dump: Value = serde_json::from_slice(&std::fs::read(out).unwrap()).unwrap();
+            assert_eq!(dump["users"].as_array().unwrap().len(), 2500);
+        }
+    }
+    // Standard error closed while --verbose prints a line per skipped account.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_passgate"))
+        .args([
+            "import",
+            "--format",
+            "htpasswd",
+            "--home-base",
+            "/srv/x",
+            "--verbose",
+        ])
+        .args(["-o", out, "--force"])
+        .arg(&input)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("imported 2500,"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn many_problems_are_summed_up_per_reason() {
+    let dir = scratch("summary");
+    let input = write(&dir, "htpasswd", htpasswd_lines(1000, 4).as_bytes());
+    let out = dir.join("users.json");
+    let out = out.to_str().unwrap();
+    let report = dir.join("report.jsonl");
+    let o = htpasswd_import(&input, &["-o", out, "--report", report.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = stderr(&o);
+    assert!(text.contains(": 250 skipped (Unreadable)"), "{text}");
+    assert_eq!(text.matches(": skipped: {SHA}").count(), 5, "{text}");
+    assert!(text.contains("… and 245 more"), "{text}");
+    assert!(text.lines().count() <= 10, "{text}");
+    // The report has every one: line, user, reason.
+    let lines: Vec<Value> = std::fs::read_to_string(&report)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 250);
+    assert_eq!(lines[0]["line"], 4);
+    assert_eq!(lines[0]["user"], "user3");
+    assert_eq!(lines[0]["reason"], "Unreadable");
+    assert_eq!(lines[249]["line"], 1000);
+    let mode = std::fs::metadata(&report).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    let o = htpasswd_import(&input, &["-o", out, "--force", "--verbose"]);
+    assert_eq!(stderr(&o).matches(": skipped: {SHA}").count(), 250);
+    let o = htpasswd_import(&input, &["-o", out, "--force", "--quiet"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty() && o.stderr.is_empty(), "{}", stderr(&o));
+    // --report never names an input.
+    let o = htpasswd_import(
+        &input,
+        &["-o", out, "--force", "--report", input.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read(&input).unwrap(),
+        htpasswd_lines(1000, 4).as_bytes()
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_file_of_another_format_is_refused() {
+    let fx = fixtures();
+    let dir = scratch("sniff");
+    let out = dir.join("users.json");
+    let out = out.to_str().unwrap();
+    let path = |name: &str| fx.join(name).to_str().unwrap().to_owned();
+    let passwd = path("passwd");
+    for (format, input, extra, looks) in [
+        (
+            "htpasswd",
+            "shadow",
+            &["--home-base", "/srv/x"][..],
+            "shadow",
+        ),
+        ("pure-ftpd", "shadow", &[][..], "shadow"),
+        ("proftpd", "shadow", &[][..], "shadow"),
+        ("shadow", "passwd", &["--passwd", &passwd][..], "passwd"),
+        (
+            "shadow",
+            "pureftpd.passwd",
+            &["--passwd", &passwd][..],
+            "Pure-FTPd",
+        ),
+        ("pure-ftpd", "proftpd.passwd", &[][..], "passwd"),
+        ("proftpd", "htpasswd", &[][..], "htpasswd"),
+    ] {
+        let input = path(input);
+        let mut args = vec!["import", "--format", format, &input, "-o", out];
+        args.extend_from_slice(extra);
+        let o = passgate(&args, b"");
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("looks like a"), "{}", stderr(&o));
+        assert!(stderr(&o).contains(looks), "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+        assert!(o.stdout.is_empty());
+        assert!(names_in(&dir).is_empty(), "{args:?}");
+    }
+    // convertusers' name for the shadow input.
+    let o = passgate(
+        &[
+            "import",
+            "--format",
+            "unix-passwd",
+            &path("shadow"),
+            "--passwd",
+            &passwd,
+            "-o",
+            out,
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(Path::new(out).exists());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn import_offers_only_its_own_flags() {
+    let help = passgate(&["import", "--help"], b"");
+    let help = String::from_utf8(help.stdout).unwrap();
+    assert!(help.contains("--home-base"), "{help}");
+    for flag in [
+        "--policy",
+        "--max-cost",
+        "--max-rounds",
+        "--max-password-len",
+    ] {
+        assert!(!help.contains(flag), "{flag}: {help}");
+    }
+    let ht = fixtures().join("htpasswd");
+    let o = passgate(
+        &[
+            "import",
+            "--max-cost",
+            "20",
+            "--format",
+            "htpasswd",
+            ht.to_str().unwrap(),
+            "-o",
+            "-",
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("unexpected argument '--max-cost'"),
+        "{}",
+        stderr(&o)
+    );
+    // The limit flags stay on the commands that verify.
+    let help = String::from_utf8(passgate(&["verify", "--help"], b"").stdout).unwrap();
+    assert!(
+        help.contains("--max-cost") && help.contains("--policy"),
+        "{help}"
+    );
+}
+
+#[test]
+fn shadow_without_passwd_names_passwd_first() {
+    let shadow = fixtures().join("shadow");
+    let o = passgate(
+        &[
+            "import",
+            "--format",
+            "shadow",
+            shadow.to_str().unwrap(),
+            "-o",
+            "-",
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).starts_with(
+            "passgate: import failed: --passwd /etc/passwd is required with --format shadow"
+        ),
+        "{}",
+        stderr(&o)
+    );
 }

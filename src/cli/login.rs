@@ -13,7 +13,7 @@ use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK, Limits, password};
 
 #[derive(Args, Debug)]
 pub(crate) struct LoginArgs {
-    /// The configuration file ([policy], [store], [sftpgo], [directadmin]). The global
+    /// The configuration file ([policy], [store], [sftpgo], [directadmin]). The
     /// --policy strict and --max-* flags override its [policy].
     #[arg(long, value_name = "FILE")]
     config: PathBuf,

@@ -41,8 +41,6 @@ struct Cli {
     /// Print machine-readable JSON on standard output.
     #[arg(long, global = true)]
     json: bool,
-    #[command(flatten)]
-    limits: Limits,
 }
 
 #[derive(Subcommand, Debug)]
@@ -63,6 +61,8 @@ enum Command {
         /// `\n` or `\r\n` ending removed).
         #[arg(long, value_name = "FILE")]
         stored_file: Option<PathBuf>,
+        #[command(flatten)]
+        limits: Limits,
     },
     /// Describe stored hashes: scheme, parameters, legacy status, policy verdict. Never
     /// prints a salt or digest. With no arguments, reads one hash per line from standard
@@ -72,6 +72,8 @@ enum Command {
     Identify {
         /// Stored hashes.
         stored: Vec<String>,
+        #[command(flatten)]
+        limits: Limits,
     },
     /// Hash the password on standard input and print the stored form.
     Hash {
@@ -80,12 +82,19 @@ enum Command {
         scheme: HashScheme,
         #[command(flatten)]
         cost: CostFlags,
+        #[command(flatten)]
+        limits: Limits,
     },
     /// Run one login attempt through the hook pipeline of a passgate.toml: DirectAdmin and
     /// SFTPGo hooks around the verifier, with rehash-on-login. Password on standard input.
     ///
     /// Exit status: 0 allow, 1 deny, 2 configuration or usage error, or a temporary failure.
-    Login(login::LoginArgs),
+    Login {
+        #[command(flatten)]
+        args: login::LoginArgs,
+        #[command(flatten)]
+        limits: Limits,
+    },
     /// Import accounts from /etc/shadow, Pure-FTPd, ProFTPD or htpasswd files into an SFTPGo
     /// dump for `loaddata`. Never prints a hash; problems are reported by line number.
     ///
@@ -94,7 +103,10 @@ enum Command {
     Import(import::ImportArgs),
     /// List every scheme passgate reads: its identifiers, whether it verifies under the
     /// policy, whether `hash` can write it, whether it is legacy, and its limits.
-    Schemes,
+    Schemes {
+        #[command(flatten)]
+        limits: Limits,
+    },
     /// Print a shell completion script for passgate on standard output.
     ///
     /// For example: `passgate completions bash > /usr/share/bash-completion/completions/passgate`.
@@ -184,28 +196,28 @@ enum PolicyName {
 #[derive(Args, Debug)]
 struct Limits {
     /// Which policy to start from.
-    #[arg(long, global = true, value_enum, default_value = "default")]
+    #[arg(long, value_enum, default_value = "default")]
     policy: PolicyName,
     /// Highest bcrypt cost to verify (default 16).
-    #[arg(long, global = true, value_name = "COST")]
+    #[arg(long, value_name = "COST")]
     max_cost: Option<u32>,
     /// Most sha-crypt rounds to verify (default 10000000).
-    #[arg(long, global = true, value_name = "ROUNDS")]
+    #[arg(long, value_name = "ROUNDS")]
     max_rounds: Option<u32>,
     /// Most PBKDF2 iterations × blocks to verify (default 10000000).
-    #[arg(long, global = true, value_name = "WORK")]
+    #[arg(long, value_name = "WORK")]
     max_work: Option<u64>,
     /// Most Argon2 and yescrypt memory to verify, in KiB (default 262144).
-    #[arg(long, global = true, value_name = "KIB")]
+    #[arg(long, value_name = "KIB")]
     max_memory_kib: Option<u32>,
     /// Highest Argon2 and yescrypt `t` to verify (default 10).
-    #[arg(long, global = true, value_name = "T")]
+    #[arg(long, value_name = "T")]
     max_time: Option<u32>,
     /// Highest Argon2 and yescrypt `p` to verify (default 16).
-    #[arg(long, global = true, value_name = "P")]
+    #[arg(long, value_name = "P")]
     max_parallelism: Option<u32>,
     /// Longest password in bytes (default 1024).
-    #[arg(long, global = true, value_name = "BYTES")]
+    #[arg(long, value_name = "BYTES")]
     max_password_len: Option<usize>,
 }
 
@@ -273,13 +285,14 @@ fn command() -> clap::Command {
 /// Parses the command line and runs the command.
 pub(crate) fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::from_arg_matches(&command().get_matches()).unwrap_or_else(|e| e.exit());
-    let policy = cli.limits.policy();
     let out = Output::new(cli.json);
     let code = match cli.command {
         Command::Verify {
             stored,
             stored_file,
+            limits,
         } => {
+            let policy = limits.policy();
             let stored = match (stored, stored_file) {
                 (Some(s), _) => s,
                 (None, Some(path)) => input::first_line(&path)?,
@@ -287,14 +300,19 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
             };
             verify(&policy, &stored, &out)?
         }
-        Command::Identify { stored } => identify(&policy, &stored, &out)?,
-        Command::Hash { scheme, cost } => {
+        Command::Identify { stored, limits } => identify(&limits.policy(), &stored, &out)?,
+        Command::Hash {
+            scheme,
+            cost,
+            limits,
+        } => {
+            let policy = limits.policy();
             let params = hash_params(scheme, &cost)?;
             hash(&policy, params, &out)?
         }
-        Command::Login(args) => login::run(&args, &cli.limits, out.json)?,
+        Command::Login { args, limits } => login::run(&args, &limits, out.json)?,
         Command::Import(args) => import::run(&args, out.json)?,
-        Command::Schemes => schemes::run(&policy, &out)?,
+        Command::Schemes { limits } => schemes::run(&limits.policy(), &out)?,
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut command(), "passgate", &mut script);

@@ -13,7 +13,8 @@
 //! cannot be read twice (a pipe, or [`import`] on any reader) keeps a keyed 64-bit hash and
 //! a line number per user name in memory instead, plus an index of the passwd file when its
 //! order differs, and that memory grows with the input.
-//! The output is written to a `0600` temporary file in its directory, synced and renamed.
+//! The output is written to a `0600` temporary file in its directory, synced and moved into
+//! place; [`remove_temporary_files`] is for a signal handler.
 //!
 //! ```no_run
 //! use passgate::import::{Format, Options, import_file};
@@ -26,7 +27,7 @@
 //! ```
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read as _, Write};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -42,12 +43,13 @@ mod report;
 mod scratch;
 mod sftpgo_dump;
 mod shadow;
+mod sniff;
 
 pub use self::passwd::Passwd;
 pub use self::report::{
     Event, HashProblem, LineFault, Note, Observer, Outcome, SkipReason, Summary,
 };
-pub use self::sftpgo_dump::{DUMP_VERSION, sftpgo_accepts_username};
+pub use self::sftpgo_dump::{DUMP_VERSION, remove_temporary_files, sftpgo_accepts_username};
 
 use self::credential::{Credential, classify};
 use self::dedup::{Duplicates, Limits, Names};
@@ -112,6 +114,9 @@ pub struct Options {
     pub allow_unverifiable: bool,
     /// The time shadow ageing is judged at.
     pub now: SystemTime,
+    /// [`import_file`]: replace an existing output file. Never the input or passwd file
+    /// itself, nor anything but a regular file.
+    pub replace: bool,
 }
 
 impl Options {
@@ -128,12 +133,19 @@ impl Options {
             import_locked: false,
             allow_unverifiable: false,
             now: SystemTime::now(),
+            replace: false,
         }
     }
 
     fn check(&self, has_passwd: bool) -> Result<(), ImportError> {
         let usage = |m| Err(ImportError::Usage(m));
         let uid_known = self.format.has_uid() && (self.format != Format::Shadow || has_passwd);
+        if self.format == Format::Shadow && !has_passwd && self.home_base.is_none() {
+            return usage(
+                "--passwd /etc/passwd is required with --format shadow: it holds the uids, gids \
+                 and homes (or give --home-base for homes without uids)",
+            );
+        }
         if (self.min_uid.is_some() || self.max_uid.is_some()) && !uid_known {
             return usage("--min-uid and --max-uid need uids: this input has none");
         }
@@ -166,8 +178,17 @@ pub enum ImportError {
     /// Options that do not fit together or the format.
     #[error("{0}")]
     Usage(&'static str),
-    /// Reading the input or passwd file, or writing the output.
-    #[error("{what}: {source}")]
+    /// The input's first lines have another format's layout and none has the chosen one's.
+    #[error("the input looks like {looks_like}, not {}", .format.name())]
+    LooksLike {
+        /// The format asked for.
+        format: Format,
+        /// What the input looks like.
+        looks_like: &'static str,
+    },
+    /// Reading the input or passwd file, or writing the output. The cause is the
+    /// [`source`](std::error::Error::source), not repeated in the message.
+    #[error("{what}")]
     Io {
         /// What was being done.
         what: &'static str,
@@ -225,9 +246,12 @@ impl<'a> Entry<'a> {
     }
 }
 
-/// Imports `input` into `output`: a `0600` temporary file beside it, synced and renamed into
-/// place once complete. When no account is written ([`Outcome::NothingUsable`]) no output
-/// file is created.
+/// Imports `input` into `output`: a `0600` temporary file beside it, synced and moved into
+/// place once complete, and removed on any error. When no account is written
+/// ([`Outcome::NothingUsable`]) no output file is created. `output` must not exist, or with
+/// [`Options::replace`] be a regular file; the input or passwd file itself (same device and
+/// inode) is always refused. An input whose first lines have another format's layout is
+/// refused ([`ImportError::LooksLike`]) before anything is written.
 ///
 /// A regular `input` is read more than once so that memory stays within a fixed budget (see
 /// the module documentation); scratch files go in `output`'s directory.
@@ -250,43 +274,151 @@ fn import_file_with(
     limits: &Limits,
 ) -> Result<Summary, ImportError> {
     options.check(passwd.is_some())?;
-    let input = File::open(input).map_err(io_err("opening the input"))?;
-    let seekable = input
-        .metadata()
-        .map_err(io_err("opening the input"))?
-        .is_file();
-    let passwd = passwd
-        .map(Passwd::open)
-        .transpose()
-        .map_err(io_err("opening the passwd file"))?;
+    let (input, passwd) = open_inputs(input, passwd)?;
+    check_output(options, output, &input, passwd.as_ref())?;
     let dir = match output.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
     let file = AtomicFile::create(output).map_err(io_err("creating the output"))?;
-    let writer = BufWriter::new(file.file().map_err(io_err("creating the output"))?);
-    let summary = if seekable {
-        let reader = BufReader::new(At::new(&input, 0));
-        let again = Again {
-            file: &input,
-            dir: &dir,
-            limits,
-        };
-        run(options, reader, Some(again), passwd, writer, observer)?
-    } else {
-        run(
-            options,
-            BufReader::new(&input),
-            None,
-            passwd,
-            writer,
-            observer,
-        )?
-    };
+    let summary = run_file(
+        options,
+        &input.0,
+        passwd.map(|p| p.0),
+        &dir,
+        BufWriter::new(file.file()),
+        observer,
+        limits,
+    )?;
     if summary.written() > 0 {
-        file.commit().map_err(io_err("writing the output"))?;
+        file.commit(options.replace).map_err(|e| match e.kind() {
+            io::ErrorKind::AlreadyExists => ImportError::Usage(OUTPUT_EXISTS),
+            _ => ImportError::Io {
+                what: "writing the output",
+                source: e,
+            },
+        })?;
     }
     Ok(summary)
+}
+
+/// Like [`import_file`], into any writer (such as standard output) instead of a file.
+/// Scratch files go in `scratch_dir`. When no account is written
+/// ([`Outcome::NothingUsable`]), nothing is written to `output`; after an error, what was
+/// written is an incomplete dump.
+pub fn import_file_into<W: Write>(
+    options: &Options,
+    input: &Path,
+    passwd: Option<&Path>,
+    output: W,
+    scratch_dir: &Path,
+    observer: &mut dyn Observer,
+) -> Result<Summary, ImportError> {
+    options.check(passwd.is_some())?;
+    let (input, passwd) = open_inputs(input, passwd)?;
+    run_file(
+        options,
+        &input.0,
+        passwd.map(|p| p.0),
+        scratch_dir,
+        output,
+        observer,
+        &Limits::DEFAULT,
+    )
+}
+
+/// A file opened for reading, with its metadata taken when it was opened.
+type Opened<T> = (T, std::fs::Metadata);
+
+fn open_inputs(
+    input: &Path,
+    passwd: Option<&Path>,
+) -> Result<(Opened<File>, Option<Opened<Passwd>>), ImportError> {
+    let input = File::open(input).map_err(io_err("opening the input"))?;
+    let meta = input.metadata().map_err(io_err("opening the input"))?;
+    let passwd = passwd
+        .map(|p| {
+            let meta = std::fs::metadata(p)?;
+            Ok((Passwd::open(p)?, meta))
+        })
+        .transpose()
+        .map_err(io_err("opening the passwd file"))?;
+    Ok(((input, meta), passwd))
+}
+
+const OUTPUT_EXISTS: &str = "the output file exists (give --force to replace it)";
+
+/// Refuses an output that names one of the inputs (same device and inode, whatever the
+/// path), anything but a regular file, or an existing file without `options.replace`.
+fn check_output(
+    options: &Options,
+    output: &Path,
+    input: &Opened<File>,
+    passwd: Option<&Opened<Passwd>>,
+) -> Result<(), ImportError> {
+    use std::os::unix::fs::MetadataExt as _;
+    let out = match std::fs::metadata(output) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => {
+            return Err(ImportError::Io {
+                what: "checking the output",
+                source: e,
+            });
+        }
+    };
+    let same = |m: &std::fs::Metadata| m.dev() == out.dev() && m.ino() == out.ino();
+    if same(&input.1) {
+        return Err(ImportError::Usage("the output is the input file"));
+    }
+    if passwd.is_some_and(|p| same(&p.1)) {
+        return Err(ImportError::Usage("the output is the passwd file"));
+    }
+    if !out.is_file() {
+        return Err(ImportError::Usage(
+            "the output exists and is not a regular file",
+        ));
+    }
+    if !options.replace {
+        return Err(ImportError::Usage(OUTPUT_EXISTS));
+    }
+    Ok(())
+}
+
+/// The import of an opened file: with the extra passes when it is a regular file.
+fn run_file<W: Write>(
+    options: &Options,
+    input: &File,
+    passwd: Option<Passwd>,
+    dir: &Path,
+    output: W,
+    observer: &mut dyn Observer,
+    limits: &Limits,
+) -> Result<Summary, ImportError> {
+    let seekable = input
+        .metadata()
+        .map_err(io_err("opening the input"))?
+        .is_file();
+    if seekable {
+        let reader = BufReader::new(At::new(input, 0));
+        let again = Again {
+            file: input,
+            dir,
+            limits,
+        };
+        run(
+            options,
+            reader,
+            Some(again),
+            passwd,
+            output,
+            observer,
+            false,
+        )
+    } else {
+        let reader = BufReader::new(input);
+        run(options, reader, None, passwd, output, observer, false)
+    }
 }
 
 /// Imports from any reader into any writer: the streaming core of [`import_file`]. The dump
@@ -300,7 +432,7 @@ pub fn import<R: BufRead, W: Write>(
     output: W,
     observer: &mut dyn Observer,
 ) -> Result<Summary, ImportError> {
-    run(options, input, None, passwd, output, observer)
+    run(options, input, None, passwd, output, observer, true)
 }
 
 /// The input again, for the extra passes that keep memory bounded.
@@ -333,15 +465,25 @@ fn checked_name<'l>(options: &Options, line: &'l [u8], today: i64) -> Option<&'l
     (options.usernames.is_empty() || options.usernames.iter().any(|u| u == name)).then_some(name)
 }
 
+/// `empty_dump`: finish the dump even when no user was written.
 fn run<R: BufRead, W: Write>(
     options: &Options,
-    input: R,
+    mut input: R,
     again: Option<Again<'_>>,
     mut passwd: Option<Passwd>,
     output: W,
     observer: &mut dyn Observer,
+    empty_dump: bool,
 ) -> Result<Summary, ImportError> {
     options.check(passwd.is_some())?;
+    let head = sniff::read_head(&mut input).map_err(io_err("reading the input"))?;
+    if let Some(layout) = sniff::looks_like(options.format, &head) {
+        return Err(ImportError::LooksLike {
+            format: options.format,
+            looks_like: layout.description(),
+        });
+    }
+    let input = io::Cursor::new(head).chain(input);
     let today = options
         .now
         .duration_since(UNIX_EPOCH)
@@ -353,7 +495,7 @@ fn run<R: BufRead, W: Write>(
         None => Duplicates::in_memory(),
     };
     let mut lines = Lines::new(input);
-    let mut dump = DumpWriter::new(output).map_err(io_err("writing the output"))?;
+    let mut dump = DumpWriter::new(output);
     let mut summary = Summary::default();
 
     loop {
@@ -510,8 +652,10 @@ fn run<R: BufRead, W: Write>(
         });
     }
     observer.progress(lines.offset());
-    let mut out = dump.finish().map_err(io_err("writing the output"))?;
-    out.flush().map_err(io_err("writing the output"))?;
+    if summary.written() > 0 || empty_dump {
+        let mut out = dump.finish().map_err(io_err("writing the output"))?;
+        out.flush().map_err(io_err("writing the output"))?;
+    }
     Ok(summary)
 }
 

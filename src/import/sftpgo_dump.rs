@@ -1,10 +1,14 @@
 //! The SFTPGo dump that `loaddata` reads: users written one by one as they are imported, the
 //! other top-level arrays empty, `version` 17; and the rules SFTPGo applies to what it loads.
 
+use std::ffi::OsStr;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt as _;
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -67,23 +71,25 @@ pub(crate) struct Filesystem {
 
 /// Writes the dump as a stream: `{"users":[`, each user, then the closing members. Memory
 /// does not depend on the number of users.
+/// Nothing is written before the first user or [`finish`](Self::finish).
 pub(crate) struct DumpWriter<W: Write> {
     out: W,
     users: u64,
 }
 
 impl<W: Write> DumpWriter<W> {
-    pub(crate) fn new(mut out: W) -> io::Result<Self> {
-        out.write_all(b"{\"users\":[")?;
-        Ok(Self { out, users: 0 })
+    pub(crate) const fn new(out: W) -> Self {
+        Self { out, users: 0 }
     }
 
     pub(crate) fn user(&mut self, user: &DumpUser<'_>) -> io::Result<()> {
-        if self.users > 0 {
-            self.out.write_all(b",")?;
-        }
+        self.out.write_all(if self.users > 0 {
+            b","
+        } else {
+            b"{\"users\":["
+        })?;
         self.out.write_all(b"\n")?;
-        serde_json::to_writer(&mut self.out, user).map_err(io::Error::other)?;
+        serde_json::to_writer(&mut self.out, user).map_err(io::Error::from)?;
         self.users += 1;
         Ok(())
     }
@@ -91,6 +97,9 @@ impl<W: Write> DumpWriter<W> {
     /// Closes the dump. `configs` is left out on purpose: `loaddata` replaces the server's
     /// configurations with any `configs` object it finds, an empty one included.
     pub(crate) fn finish(mut self) -> io::Result<W> {
+        if self.users == 0 {
+            self.out.write_all(b"{\"users\":[")?;
+        }
         write!(
             self.out,
             "\n],\"folders\":[],\"groups\":[],\"admins\":[],\"api_keys\":[],\"shares\":[],\
@@ -123,12 +132,51 @@ pub fn sftpgo_accepts_username(name: &str) -> bool {
     !device && name != "__self__" && name != "__system__"
 }
 
+/// How long a temporary file of a process that no longer runs is left alone before an import
+/// to the same destination removes it: a directory shared between machines (NFS) may hold
+/// the file of a live import elsewhere, whose process id means nothing here.
+const STALE_AFTER: Duration = Duration::from_secs(3600);
+
+/// The temporary files of this process's imports not yet committed or removed, for
+/// [`remove_temporary_files`]; `closed` once that has run.
+struct Pending {
+    temps: Vec<PathBuf>,
+    closed: bool,
+}
+
+static PENDING: Mutex<Pending> = Mutex::new(Pending {
+    temps: Vec::new(),
+    closed: false,
+});
+
+fn pending() -> MutexGuard<'static, Pending> {
+    PENDING.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn interrupted() -> io::Error {
+    io::Error::new(io::ErrorKind::Interrupted, "interrupted")
+}
+
+/// Removes the temporary output files of the imports under way in this process, and makes
+/// any later [`import_file`](super::import_file) fail before it writes. For a signal-handling
+/// thread, just before it ends the process: once this returns, no import of this process
+/// renames a file into place.
+pub fn remove_temporary_files() {
+    let mut p = pending();
+    p.closed = true;
+    for temp in p.temps.drain(..) {
+        let _ = fs::remove_file(temp);
+    }
+}
+
 /// An output file written under a temporary name in its directory (created `0600`), then
-/// synced and renamed over the destination. Dropped uncommitted, the temporary file is removed.
+/// synced and moved over the destination. The name is `.NAME.PID.RANDOM.tmp`. Dropped
+/// uncommitted, or when the move fails, the temporary file is removed.
 pub(crate) struct AtomicFile {
     temp: PathBuf,
     dest: PathBuf,
-    file: Option<File>,
+    file: File,
+    committed: bool,
 }
 
 impl AtomicFile {
@@ -140,36 +188,72 @@ impl AtomicFile {
         let name = dest
             .file_name()
             .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
+        remove_stale(&dir, name);
         let mut random = [0u8; 8];
         getrandom::fill(&mut random).map_err(|_| io::Error::other("random number generator"))?;
         let mut temp_name = std::ffi::OsString::from(".");
         temp_name.push(name);
-        temp_name.push(format!(".{:016x}.tmp", u64::from_le_bytes(random)));
+        temp_name.push(format!(
+            ".{}.{:016x}.tmp",
+            std::process::id(),
+            u64::from_le_bytes(random)
+        ));
         let temp = dir.join(temp_name);
+        let mut p = pending();
+        if p.closed {
+            return Err(interrupted());
+        }
         let file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o600)
             .open(&temp)?;
+        p.temps.push(temp.clone());
         Ok(Self {
             temp,
             dest: dest.to_path_buf(),
-            file: Some(file),
+            file,
+            committed: false,
         })
     }
 
-    pub(crate) fn file(&self) -> io::Result<&File> {
-        self.file
-            .as_ref()
-            .ok_or_else(|| io::Error::other("file already closed"))
+    pub(crate) const fn file(&self) -> &File {
+        &self.file
     }
 
-    /// Syncs, renames over the destination and syncs the directory.
-    pub(crate) fn commit(mut self) -> io::Result<()> {
-        if let Some(file) = self.file.take() {
-            file.sync_all()?;
+    /// Syncs, moves over the destination and syncs the directory. Without `replace`, an
+    /// existing destination is an `AlreadyExists` error and is left as it was.
+    pub(crate) fn commit(mut self, replace: bool) -> io::Result<()> {
+        self.file.sync_all()?;
+        {
+            let mut p = pending();
+            if p.closed {
+                return Err(interrupted());
+            }
+            if replace {
+                fs::rename(&self.temp, &self.dest)?;
+            } else {
+                // A second name, then the temporary one dropped: never replaces a file that
+                // appeared since the import started.
+                match fs::hard_link(&self.temp, &self.dest) {
+                    Ok(()) => {
+                        let _ = fs::remove_file(&self.temp);
+                    }
+                    // A filesystem without hard links: check, then move.
+                    Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {
+                        match fs::symlink_metadata(&self.dest) {
+                            Err(m) if m.kind() == io::ErrorKind::NotFound => {
+                                fs::rename(&self.temp, &self.dest)?;
+                            }
+                            _ => return Err(e),
+                        }
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            self.committed = true;
+            p.temps.retain(|t| *t != self.temp);
         }
-        fs::rename(&self.temp, &self.dest)?;
         let dir = self.temp.parent().unwrap_or(Path::new("."));
         File::open(dir)?.sync_all()
     }
@@ -177,10 +261,57 @@ impl AtomicFile {
 
 impl Drop for AtomicFile {
     fn drop(&mut self) {
-        if self.file.take().is_some() {
+        if !self.committed {
+            let mut p = pending();
             let _ = fs::remove_file(&self.temp);
+            p.temps.retain(|t| *t != self.temp);
         }
     }
+}
+
+/// Removes `.NAME.PID.RANDOM.tmp` files in `dir` left by an import to the same destination
+/// whose process is gone (`/proc/PID` absent, so only where `/proc` is mounted) and which
+/// have not been written to for [`STALE_AFTER`]: what an import killed by SIGKILL or a
+/// crash leaves behind. Best effort: a file that cannot be read or removed stays.
+fn remove_stale(dir: &Path, name: &OsStr) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let mut prefix = b".".to_vec();
+    prefix.extend_from_slice(name.as_bytes());
+    prefix.push(b'.');
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(pid) = file_name
+            .as_bytes()
+            .strip_prefix(prefix.as_slice())
+            .and_then(|rest| rest.strip_suffix(b".tmp"))
+            .and_then(owner_pid)
+        else {
+            continue;
+        };
+        let gone = pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists();
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age >= STALE_AFTER);
+        if gone && old && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// `PID.RANDOM` (decimal, then 16 hex digits) → PID.
+fn owner_pid(middle: &[u8]) -> Option<u32> {
+    let (pid, random) = std::str::from_utf8(middle).ok()?.split_once('.')?;
+    let hex = random.len() == 16 && random.bytes().all(|c| c.is_ascii_hexdigit());
+    let digits = !pid.is_empty() && pid.bytes().all(|c| c.is_ascii_digit());
+    (hex && digits).then(|| pid.parse().ok()).flatten()
 }
 
 #[cfg(test)]
@@ -217,9 +348,39 @@ mod tests {
         assert!(!sftpgo_accepts_username(&"a".repeat(256)));
     }
 
+    fn names_in(dir: &Path) -> Vec<std::ffi::OsString> {
+        fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect()
+    }
+
+    #[test]
+    fn a_failed_move_leaves_no_temporary_file() {
+        let mut random = [0u8; 8];
+        getrandom::fill(&mut random).unwrap();
+        let dir =
+            std::env::temp_dir().join(format!("passgate-atomic-{:x}", u64::from_le_bytes(random)));
+        fs::create_dir(&dir).unwrap();
+        let dest = dir.join("users.json");
+        let file = AtomicFile::create(&dest).unwrap();
+        file.file().write_all(b"the whole dump").unwrap();
+        // The destination becomes a non-empty directory: the move fails.
+        fs::create_dir(&dest).unwrap();
+        fs::write(dest.join("x"), b"").unwrap();
+        for replace in [true, false] {
+            let file = AtomicFile::create(&dest).unwrap();
+            assert!(file.commit(replace).is_err());
+        }
+        assert!(file.commit(true).is_err());
+        assert_eq!(names_in(&dir), ["users.json"]);
+        assert_eq!(names_in(&dest), ["x"]);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
     #[test]
     fn dump_shape() {
-        let mut w = DumpWriter::new(Vec::new()).unwrap();
+        let mut w = DumpWriter::new(Vec::new());
         let ips = vec!["192.0.2.0/24".to_owned()];
         w.user(&DumpUser {
             username: "u",
