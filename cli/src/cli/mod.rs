@@ -247,13 +247,8 @@ impl Limits {
     }
 }
 
-/// The library features this build has, for `--version`.
-const FEATURES: [(&str, bool); 4] = [
-    ("cli", cfg!(feature = "cli")),
-    ("hooks", cfg!(feature = "hooks")),
-    ("http", cfg!(feature = "http")),
-    ("import", cfg!(feature = "import")),
-];
+/// The library features the binary is built with (cli/Cargo.toml), for `--version`.
+const FEATURES: [(&str, bool); 3] = [("hooks", true), ("http", true), ("import", true)];
 
 /// The clap command, with a version that names the enabled features.
 fn command() -> clap::Command {
