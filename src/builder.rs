@@ -360,8 +360,7 @@ mod tests {
 
     #[test]
     fn minimum_costs_make_a_hash_need_a_rehash() {
-        // `python3 -c 'import crypt; print(crypt.crypt("password", "$6$rounds=5000$saltsalt"))'`
-        // shape: implicit 5000 rounds. Built by `openssl passwd -6 -salt saltsalt password`.
+        // `openssl passwd -6 -salt saltsalt password`: the implicit 5000 rounds.
         let sha512 = "$6$saltsalt$qFmFH.bQmmtXzyBY0s9v7Oicd2z4XSIecDzlB5KiA2/jctKu9YterLp8wwnSq.qc.eoxqOmSuNp2xS0ktL3nh/";
         let relaxed = Policy::builder()
             .rehash_non_preferred(false)
