@@ -6,7 +6,7 @@
 
 mod common;
 #[path = "../examples/ldap_ssha.rs"]
-#[allow(dead_code, unreachable_pub)]
+#[allow(dead_code)]
 mod example;
 
 use std::sync::Arc;
