@@ -206,6 +206,7 @@ mod de {
     /// assert!(serde_json::from_str::<passgate::Policy>(r#"{"max_cost": 3}"#).is_err());
     /// # }
     /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
     impl<'de> Deserialize<'de> for Policy {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             let keys = PolicyKeys::deserialize(d)?;
