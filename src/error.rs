@@ -231,6 +231,12 @@ pub enum PolicyError {
         /// The refused scheme.
         scheme: Scheme,
     },
+    /// A scheme the policy's allow or deny list refuses.
+    #[error("{scheme} is not allowed by this policy")]
+    SchemeNotAllowed {
+        /// The refused scheme.
+        scheme: Scheme,
+    },
 }
 
 impl PolicyError {
@@ -246,6 +252,7 @@ impl PolicyError {
             Self::Argon2CostTooHigh { .. } => "Argon2CostTooHigh",
             Self::YescryptCostTooHigh { .. } => "YescryptCostTooHigh",
             Self::LegacyScheme { .. } => "LegacyScheme",
+            Self::SchemeNotAllowed { .. } => "SchemeNotAllowed",
         }
     }
 }

@@ -106,7 +106,8 @@ impl HashParams {
             | Scheme::PasslibPbkdf2Sha256
             | Scheme::PasslibPbkdf2Sha512
             | Scheme::Yescrypt
-            | Scheme::DesCrypt => return None,
+            | Scheme::DesCrypt
+            | Scheme::Custom(_) => return None,
         })
     }
 
@@ -139,24 +140,32 @@ impl HashParams {
 
     /// Hashes `password` with a fresh OS-random salt. Policy checks are the caller's.
     pub(crate) fn generate(self, password: &[u8]) -> Result<StoredHash, HashError> {
+        self.generate_with_salt(password, random()?)
+    }
+
+    /// Hashes `password` with 16 random bytes given: bcrypt's salt, Argon2's and the base64
+    /// PBKDF2 salt as they are, the first 12 as 16 crypt-alphabet characters for sha-crypt
+    /// and SFTPGo's raw PBKDF2 salts. Policy checks are the caller's.
+    pub(crate) fn generate_with_salt(
+        self,
+        password: &[u8],
+        salt: [u8; 16],
+    ) -> Result<StoredHash, HashError> {
         self.validate()?;
         Ok(match self {
-            Self::Bcrypt { cost } => StoredHash::Bcrypt(BcryptHash::generate(
-                BcryptVariant::A,
-                cost,
-                random()?,
-                password,
-            )),
+            Self::Bcrypt { cost } => {
+                StoredHash::Bcrypt(BcryptHash::generate(BcryptVariant::A, cost, salt, password))
+            }
             Self::Sha256Crypt { rounds } => StoredHash::ShaCrypt(ShaCryptHash::generate(
                 ShaCryptVariant::Sha256,
                 rounds,
-                sha_crypt_salt()?,
+                sha_crypt_salt(&salt)?,
                 password,
             )),
             Self::Sha512Crypt { rounds } => StoredHash::ShaCrypt(ShaCryptHash::generate(
                 ShaCryptVariant::Sha512,
                 rounds,
-                sha_crypt_salt()?,
+                sha_crypt_salt(&salt)?,
                 password,
             )),
             Self::Pbkdf2 {
@@ -165,9 +174,9 @@ impl HashParams {
             } => {
                 let salt = match variant {
                     Pbkdf2Variant::B64SaltSha256 => {
-                        Pbkdf2Salt::Base64(LenientBase64::from_bytes(random::<16>()?.to_vec()))
+                        Pbkdf2Salt::Base64(LenientBase64::from_bytes(salt.to_vec()))
                     }
-                    _ => Pbkdf2Salt::Raw(crypt_salt()?.into()),
+                    _ => Pbkdf2Salt::Raw(crypt_salt(&salt)?.into()),
                 };
                 let iterations = NonZeroU32::new(iterations).ok_or(HashError::InvalidParams(
                     "pbkdf2 iterations must be at least 1",
@@ -177,7 +186,7 @@ impl HashParams {
             Self::Argon2id { m, t, p } => StoredHash::Argon2(Argon2Hash::generate(
                 Argon2Variant::Argon2id,
                 (m, t, p),
-                &random::<16>()?,
+                &salt,
                 password,
             )?),
         })
@@ -192,16 +201,16 @@ fn random<const N: usize>() -> Result<[u8; N], HashError> {
 
 /// 16 characters of the crypt alphabet (96 random bits): the longest sha-crypt salt, and
 /// free of `$` for SFTPGo's raw PBKDF2 salts.
-fn crypt_salt() -> Result<[u8; 16], HashError> {
+fn crypt_salt(random: &[u8; 16]) -> Result<[u8; 16], HashError> {
     let mut text = String::with_capacity(16);
-    crypt_encode(&random::<12>()?, &mut text).map_err(|_| HashError::Rng)?;
+    crypt_encode(&random[..12], &mut text).map_err(|_| HashError::Rng)?;
     let mut salt = [0u8; 16];
     salt.copy_from_slice(text.as_bytes());
     Ok(salt)
 }
 
 /// [`crypt_salt`] as a SHA-crypt salt record.
-fn sha_crypt_salt() -> Result<CryptSalt<16>, HashError> {
+fn sha_crypt_salt(random: &[u8; 16]) -> Result<CryptSalt<16>, HashError> {
     // The crypt alphabet lies within the salt bytes, so this cannot be refused.
-    CryptSalt::parse(&crypt_salt()?).map_err(|_| HashError::Rng)
+    CryptSalt::parse(&crypt_salt(random)?).map_err(|_| HashError::Rng)
 }

@@ -1,23 +1,36 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod batch;
+mod builder;
 mod ct;
+mod custom;
 mod encoding;
 mod error;
 mod generate;
 #[cfg(feature = "hooks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hooks")))]
 pub mod hooks;
 #[cfg(feature = "import")]
+#[cfg_attr(docsrs, doc(cfg(feature = "import")))]
 pub mod import;
+mod params;
+#[cfg(feature = "password-hash")]
+mod password_hash;
 mod policy;
 pub mod scheme;
 mod stored;
 
+pub use crate::builder::{BuildError, PolicyBuilder};
+pub use crate::custom::{CustomScheme, RegistrationError};
 pub use crate::error::{
     HashError, ParseError, ParseErrorKind, PolicyError, ResourceError, VerifyError,
 };
 pub use crate::generate::HashParams;
-pub use crate::policy::{Policy, Verified, dummy_verify, hash, verify, verify_and_update};
+pub use crate::params::ParamValue;
+pub use crate::policy::{
+    Policy, StoredInput, Verified, dummy_verify, hash, identify, verify, verify_and_update,
+};
 pub use crate::scheme::Scheme;
 pub use crate::stored::StoredHash;

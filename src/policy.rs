@@ -1,7 +1,8 @@
 //! Limits against denial of service, legacy detection, rehash-on-login and dummy verification.
 //! Every limit is checked before any hashing; inputs beyond a limit are refused, never clamped.
 
-use crate::error::{HashError, PolicyError, VerifyError};
+use crate::custom::{CustomScheme, CustomSchemes, RegistrationError};
+use crate::error::{HashError, ParseError, ParseErrorKind, PolicyError, VerifyError};
 use crate::generate::HashParams;
 use crate::scheme::Scheme;
 use crate::scheme::shacrypt::{self, ShaCryptHash, ShaCryptVariant};
@@ -23,15 +24,32 @@ pub struct Verified {
     pub truncated: bool,
 }
 
-/// Verification limits and the preferred scheme for new hashes.
+/// Verification limits, the schemes allowed, the minimum costs, the preferred scheme for new
+/// hashes and the caller's own schemes: passlib's `CryptContext` for passgate.
+///
+/// Build one with [`Policy::builder`] (or from configuration with the `serde` feature):
 ///
 /// ```
+/// use passgate::{HashParams, Policy, Scheme};
+///
 /// // SFTPGo's documented example: "secret" at cost 14.
 /// let stored = "$2a$14$ajq8Q7fbtFRQvXpdCq7Jcuy.Rx1h/L4J60Otx.gyNLbAYctGMJ9tK";
-/// let mut policy = passgate::Policy::default();
-/// policy.max_bcrypt_cost = 12;
+/// let policy = Policy::builder().max_bcrypt_cost(12).build()?;
 /// let err = policy.verify(stored, b"secret").unwrap_err();
 /// assert_eq!(err.name(), "CostTooHigh");
+///
+/// // Refuse SFTPGo's unsalted {MD5} but keep md5crypt; bcrypt below cost 12 needs a rehash.
+/// let policy = Policy::builder()
+///     .deny(Scheme::SftpgoMd5)
+///     .min_bcrypt_cost(12)
+///     .rehash_non_preferred(false)
+///     .preferred(HashParams::Argon2id { m: 19_456, t: 2, p: 1 })
+///     .build()?;
+/// assert_eq!(policy.verify("{MD5}5f4dcc3b5aa765d61d8327deb882cf99", b"password")
+///     .unwrap_err().name(), "SchemeNotAllowed");
+/// assert!(policy.verify("$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/", b"password").is_ok());
+/// assert!(policy.needs_rehash("$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"));
+/// # Ok::<(), passgate::BuildError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -77,6 +95,33 @@ pub struct Policy {
     /// The scheme and parameters of new hashes, and the target below which a hash needs a
     /// rehash. bcrypt cost 12 by default, written as `$2a$`.
     pub preferred: HashParams,
+    /// Schemes refused whatever the other settings say ([`PolicyError::SchemeNotAllowed`]).
+    /// Empty by default.
+    pub denied: Vec<Scheme>,
+    /// When set, the only schemes that verify; `None` (the default) allows every scheme.
+    pub allowed: Option<Vec<Scheme>>,
+    /// Whether a hash of another scheme than the preferred one needs a rehash (`true` by
+    /// default). With `false`, as in passlib's `CryptContext`, only a legacy scheme, a cost
+    /// below the minimums or the preferred scheme's own target, or a refused hash does.
+    pub rehash_non_preferred: bool,
+    /// bcrypt hashes below this cost need a rehash (0, no minimum, by default).
+    pub min_bcrypt_cost: u32,
+    /// sha-crypt hashes below these rounds need a rehash (0 by default).
+    pub min_shacrypt_rounds: u32,
+    /// PBKDF2 hashes (SFTPGo's and passlib's) below these iterations need a rehash (0 by
+    /// default).
+    pub min_pbkdf2_iterations: u32,
+    /// Argon2 hashes below this memory in KiB need a rehash (0 by default).
+    pub min_argon2_memory_kib: u32,
+    /// Argon2 hashes below these passes need a rehash (0 by default).
+    pub min_argon2_time: u32,
+    /// yescrypt hashes below this memory in KiB need a rehash (0 by default).
+    pub min_yescrypt_memory_kib: u64,
+    /// Most work verified for a custom scheme, in the unit of its
+    /// [`CustomScheme::work`]: 10 000 000 by default.
+    pub max_custom_work: u64,
+    /// The caller's own schemes, asked about strings no built-in scheme claims.
+    pub(crate) custom: CustomSchemes,
 }
 
 impl Default for Policy {
@@ -95,6 +140,17 @@ impl Default for Policy {
             max_yescrypt_parallelism: 16,
             allow_legacy: true,
             preferred: HashParams::Bcrypt { cost: 12 },
+            denied: Vec::new(),
+            allowed: None,
+            rehash_non_preferred: true,
+            min_bcrypt_cost: 0,
+            min_shacrypt_rounds: 0,
+            min_pbkdf2_iterations: 0,
+            min_argon2_memory_kib: 0,
+            min_argon2_time: 0,
+            min_yescrypt_memory_kib: 0,
+            max_custom_work: 10_000_000,
+            custom: CustomSchemes::default(),
         }
     }
 }
@@ -140,7 +196,15 @@ impl Policy {
     }
 
     fn check_scheme(&self, scheme: Scheme) -> Result<(), PolicyError> {
-        if scheme.is_legacy() && !self.allow_legacy {
+        self.check_scheme_as(scheme, scheme.is_legacy())
+    }
+
+    /// The allow and deny lists, then the legacy rule (`legacy` as the scheme says).
+    fn check_scheme_as(&self, scheme: Scheme, legacy: bool) -> Result<(), PolicyError> {
+        let listed = self.allowed.as_ref().is_none_or(|a| a.contains(&scheme));
+        if !listed || self.denied.contains(&scheme) {
+            Err(PolicyError::SchemeNotAllowed { scheme })
+        } else if legacy && !self.allow_legacy {
             Err(PolicyError::LegacyScheme { scheme })
         } else {
             Ok(())
@@ -234,8 +298,73 @@ impl Policy {
     pub fn verify(&self, stored: &str, password: &[u8]) -> Result<Verified, VerifyError> {
         // Before dispatch: sha-crypt's cost grows with the square of the password length.
         self.check_password(password)?;
-        let hash = StoredHash::parse(stored)?;
-        self.verify_hash(&hash, password)
+        match StoredHash::parse(stored) {
+            Ok(hash) => self.verify_hash(&hash, password),
+            Err(e) => match self.custom_for(&e, stored) {
+                Some(custom) => self.verify_custom(custom, stored, password),
+                None => Err(e.into()),
+            },
+        }
+    }
+
+    /// The custom scheme for a string no built-in scheme claims (`UnknownScheme`).
+    fn custom_for(&self, e: &ParseError, stored: &str) -> Option<&dyn CustomScheme> {
+        if e.kind() != ParseErrorKind::UnknownScheme || self.custom.is_empty() {
+            return None;
+        }
+        self.custom.find(stored)
+    }
+
+    /// The policy path for a custom scheme: its lists and legacy rule, its work limit, then
+    /// its verify. Its hashes always need a rehash: they are never the preferred scheme.
+    fn verify_custom(
+        &self,
+        custom: &dyn CustomScheme,
+        stored: &str,
+        password: &[u8],
+    ) -> Result<Verified, VerifyError> {
+        let scheme = Scheme::Custom(custom.name());
+        self.check_scheme_as(scheme, custom.is_legacy())?;
+        if let Some(work) = custom.work(stored) {
+            Self::check_work(work, self.max_custom_work)?;
+        }
+        match custom.verify(stored, password) {
+            Ok(true) => Ok(Verified {
+                scheme,
+                needs_rehash: true,
+                truncated: false,
+            }),
+            Ok(false) => Err(VerifyError::Mismatch),
+            Err(kind) => Err(ParseError::in_scheme(scheme, kind).into()),
+        }
+    }
+
+    /// Registers a scheme of the caller's own (see [`CustomScheme`]).
+    ///
+    /// # Errors
+    /// A name or prefix that a built-in scheme or an earlier custom one has.
+    pub fn with_scheme(mut self, scheme: impl CustomScheme) -> Result<Self, RegistrationError> {
+        self.custom.register(std::sync::Arc::new(scheme))?;
+        Ok(self)
+    }
+
+    /// The scheme of a well-formed stored string, the policy's custom schemes included,
+    /// without verifying anything; `None` for a malformed or unknown string or a lock
+    /// marker. The free function [`identify`](crate::identify) knows the built-in schemes
+    /// only.
+    pub fn identify(&self, stored: &str) -> Option<Scheme> {
+        match StoredHash::parse(stored) {
+            Ok(hash) => Some(hash.scheme()),
+            Err(e) => self
+                .custom_for(&e, stored)
+                .map(|c| Scheme::Custom(c.name())),
+        }
+    }
+
+    /// A new hash of `password` in the [preferred](Self::preferred) scheme:
+    /// [`hash`](Self::hash) with the preferred parameters.
+    pub fn hash_preferred(&self, password: &[u8]) -> Result<String, HashError> {
+        self.hash(self.preferred, password)
     }
 
     /// [`verify`](Self::verify) for a hash parsed earlier.
@@ -251,21 +380,39 @@ impl Policy {
         let scheme = hash.scheme();
         Ok(Verified {
             scheme,
-            needs_rehash: self.needs_rehash(hash),
+            needs_rehash: self.parsed_needs_rehash(hash),
             truncated: scheme
                 .significant_password_bytes()
                 .is_some_and(|n| password.len() > n),
         })
     }
 
-    /// Whether a hash should be replaced on the next successful login: a legacy scheme, not
-    /// the preferred scheme, a cost below the preferred one, or a hash this policy refuses
-    /// (it can never verify here, so it must be replaced however that happens).
-    pub fn needs_rehash(&self, hash: &StoredHash) -> bool {
+    /// Whether a hash should be replaced on the next successful login: a legacy scheme, a
+    /// cost below the policy's minimums or the preferred one, not the preferred scheme
+    /// (unless [`rehash_non_preferred`](Self::rehash_non_preferred) is off), a custom scheme,
+    /// or a hash this policy refuses (it can never verify here, so it must be replaced
+    /// however that happens). Takes a [`StoredHash`] or the stored string itself; a string
+    /// that does not parse needs a rehash.
+    ///
+    /// ```
+    /// let policy = passgate::Policy::default();
+    /// assert!(policy.needs_rehash("$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/"));
+    /// assert!(!policy.needs_rehash("$2a$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW"));
+    /// ```
+    pub fn needs_rehash<H: StoredInput + ?Sized>(&self, hash: &H) -> bool {
+        match hash.stored() {
+            Ok(hash) => self.parsed_needs_rehash(&hash),
+            Err(_) => true,
+        }
+    }
+
+    fn parsed_needs_rehash(&self, hash: &StoredHash) -> bool {
         let scheme = hash.scheme();
-        if scheme.is_legacy() || scheme != self.preferred.scheme() || self.check_hash(hash).is_err()
-        {
+        if scheme.is_legacy() || self.check_hash(hash).is_err() || self.below_minimum(hash) {
             return true;
+        }
+        if scheme != self.preferred.scheme() {
+            return self.rehash_non_preferred;
         }
         match (hash, self.preferred) {
             (StoredHash::Bcrypt(h), HashParams::Bcrypt { cost }) => h.cost() < cost,
@@ -280,6 +427,21 @@ impl Policy {
                 h.iterations() < iterations || h.digest_len() < h.variant().block_len()
             }
             _ => true,
+        }
+    }
+
+    /// A cost below the policy's `min_*` settings.
+    fn below_minimum(&self, hash: &StoredHash) -> bool {
+        match hash {
+            StoredHash::Bcrypt(h) => h.cost() < self.min_bcrypt_cost,
+            StoredHash::ShaCrypt(h) => h.rounds() < self.min_shacrypt_rounds,
+            StoredHash::Pbkdf2(h) => h.iterations() < self.min_pbkdf2_iterations,
+            StoredHash::PasslibPbkdf2(h) => h.rounds() < self.min_pbkdf2_iterations,
+            StoredHash::Argon2(h) => {
+                h.m() < self.min_argon2_memory_kib || h.t() < self.min_argon2_time
+            }
+            StoredHash::Yescrypt(h) => h.memory_kib() < self.min_yescrypt_memory_kib,
+            _ => false,
         }
     }
 
@@ -351,6 +513,16 @@ impl Policy {
     /// Hashes `password` with a fresh OS-random salt, refusing what this policy would not
     /// verify.
     pub fn hash(&self, params: HashParams, password: &[u8]) -> Result<String, HashError> {
+        self.check_new_hash(params, password)?;
+        Ok(params.generate(password)?.to_string())
+    }
+
+    /// What [`hash`](Self::hash) checks before hashing.
+    pub(crate) fn check_new_hash(
+        &self,
+        params: HashParams,
+        password: &[u8],
+    ) -> Result<(), HashError> {
         self.check_password(password)?;
         self.check_params(params)?;
         let shacrypt = match params {
@@ -364,7 +536,39 @@ impl Policy {
             let work = shacrypt::work(variant, rounds, salt_len, password.len());
             Self::check_work(work, self.max_shacrypt_work)?;
         }
-        Ok(params.generate(password)?.to_string())
+        Ok(())
+    }
+}
+
+/// What [`Policy::needs_rehash`] takes: a parsed [`StoredHash`], or a stored string (`str`,
+/// `String`), parsed on the way.
+pub trait StoredInput: sealed::Sealed {
+    /// The parsed hash, borrowed or parsed now.
+    fn stored(&self) -> Result<std::borrow::Cow<'_, StoredHash>, ParseError>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for str {}
+    impl Sealed for String {}
+    impl Sealed for crate::StoredHash {}
+}
+
+impl StoredInput for StoredHash {
+    fn stored(&self) -> Result<std::borrow::Cow<'_, StoredHash>, ParseError> {
+        Ok(std::borrow::Cow::Borrowed(self))
+    }
+}
+
+impl StoredInput for str {
+    fn stored(&self) -> Result<std::borrow::Cow<'_, StoredHash>, ParseError> {
+        StoredHash::parse(self).map(std::borrow::Cow::Owned)
+    }
+}
+
+impl StoredInput for String {
+    fn stored(&self) -> Result<std::borrow::Cow<'_, StoredHash>, ParseError> {
+        self.as_str().stored()
     }
 }
 
@@ -442,6 +646,18 @@ pub fn dummy_verify(password: &[u8]) -> VerifyError {
 /// [`Policy::hash`] under the default [`Policy`].
 pub fn hash(params: HashParams, password: &[u8]) -> Result<String, HashError> {
     Policy::default().hash(params, password)
+}
+
+/// The built-in scheme of a well-formed stored string, without verifying anything; `None`
+/// for a malformed or unknown string or a lock marker. [`Policy::identify`] also knows the
+/// policy's custom schemes.
+///
+/// ```
+/// assert_eq!(passgate::identify("$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/"), Some(passgate::Scheme::Md5Crypt));
+/// assert_eq!(passgate::identify("$1$saltsalt$qjXMvbEw8oaL.CzflDtaK"), None);
+/// ```
+pub fn identify(stored: &str) -> Option<Scheme> {
+    StoredHash::parse(stored).ok().map(|h| h.scheme())
 }
 
 #[cfg(test)]

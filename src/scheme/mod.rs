@@ -72,6 +72,9 @@ pub enum Scheme {
     Yescrypt,
     /// Traditional DES crypt (13 characters, no identifier; `htpasswd -d`), legacy.
     DesCrypt,
+    /// A scheme of the caller's own, registered on a [`Policy`](crate::Policy) by its
+    /// [`CustomScheme::name`](crate::CustomScheme::name). Never in [`ALL`](Self::ALL).
+    Custom(&'static str),
 }
 
 impl Scheme {
@@ -122,6 +125,7 @@ impl Scheme {
             Self::Argon2i => "argon2i",
             Self::Yescrypt => "yescrypt",
             Self::DesCrypt => "descrypt",
+            Self::Custom(name) => name,
         }
     }
 
@@ -131,6 +135,8 @@ impl Scheme {
     }
 
     /// Legacy schemes verify, but always need a rehash, and a strict policy refuses them.
+    /// For a [`Custom`](Self::Custom) scheme this is `false`: the policy asks the scheme
+    /// itself ([`CustomScheme::is_legacy`](crate::CustomScheme::is_legacy)).
     pub const fn is_legacy(self) -> bool {
         matches!(
             self,

@@ -5,15 +5,16 @@
 //! hashes without the limit verify.
 #![allow(clippy::unwrap_used)]
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
-#[path = "support/hook_util.rs"]
+#[path = "../../tests/support/hook_util.rs"]
 mod util;
 
 use std::fs;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-use common::{Expect, Vector, parse_file, vectors_dir};
+use common::{Expect, Vector, parse_file};
 use serde_json::{Value, json};
 use util::scratch;
 
@@ -56,7 +57,8 @@ fn code(out: &Output) -> i32 {
 
 /// The `Verify = OK` and `Verify = Err` records of `vectors/large/<scheme>.txt`.
 fn large(scheme: &str) -> (Vector, Vector) {
-    let records = parse_file(&vectors_dir().join("large").join(format!("{scheme}.txt")));
+    let large = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../vectors/large");
+    let records = parse_file(&large.join(format!("{scheme}.txt")));
     let find = |e: Expect| records.iter().find(|v| v.expect == e).unwrap().clone();
     (find(Expect::Match), find(Expect::Mismatch))
 }

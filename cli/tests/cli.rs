@@ -472,7 +472,7 @@ fn schemes_completions_man_and_version() {
     let out = passgate(&["--version"], b"");
     let version = String::from_utf8(out.stdout).unwrap();
     assert!(
-        version.contains("features: cli, hooks, http, import"),
+        version.contains("features: hooks, http, import"),
         "{version}"
     );
 }

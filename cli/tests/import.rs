@@ -18,7 +18,8 @@ use bin::passgate;
 use serde_json::{Value, json};
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import")
+    // Beside the library's tests, where the fixtures' generator lives.
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/import")
 }
 
 fn scratch(name: &str) -> PathBuf {

@@ -1,7 +1,7 @@
 //! One group per scheme at fixed parameters, passgate beside its peers in the same run:
 //! libxcrypt (`crypt_rn`), libargon2 (`argon2id_hash_raw`), OpenSSL's PBKDF2, the raw
 //! RustCrypto / `bcrypt` crate calls, and for PBKDF2 the compression-function limit (two
-//! compressions per iteration at bulk speed). `benches/report.py` turns the results into
+//! compressions per iteration at bulk speed). `peers/benches/report.py` turns the results into
 //! BENCHMARKS.md.
 #![allow(clippy::unwrap_used, missing_docs)]
 

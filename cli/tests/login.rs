@@ -5,7 +5,7 @@
 
 #[path = "common/bin.rs"]
 mod bin;
-#[path = "support/hook_util.rs"]
+#[path = "../../tests/support/hook_util.rs"]
 mod util;
 
 use std::fs;

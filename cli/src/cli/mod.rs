@@ -8,7 +8,7 @@ use anyhow::{Context as _, bail};
 use clap::{Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand, ValueEnum};
 use passgate::scheme::descrypt::DesCryptHash;
 use passgate::scheme::pbkdf2::Pbkdf2Variant;
-use passgate::{HashParams, Policy, Scheme, StoredHash, VerifyError};
+use passgate::{HashParams, ParamValue, Policy, Scheme, StoredHash, VerifyError};
 use serde_json::{Value, json};
 
 mod import;
@@ -260,13 +260,8 @@ impl Limits {
     }
 }
 
-/// The library features this build has, for `--version`.
-const FEATURES: [(&str, bool); 4] = [
-    ("cli", cfg!(feature = "cli")),
-    ("hooks", cfg!(feature = "hooks")),
-    ("http", cfg!(feature = "http")),
-    ("import", cfg!(feature = "import")),
-];
+/// The library features the binary is built with (cli/Cargo.toml), for `--version`.
+const FEATURES: [(&str, bool); 3] = [("hooks", true), ("http", true), ("import", true)];
 
 /// The clap command, with a version that names the enabled features.
 fn command() -> clap::Command {
@@ -396,56 +391,13 @@ fn stored_hint(stored: &str) -> Option<&'static str> {
     }
 }
 
-/// Parameters of a parsed hash, as name/value pairs. Never the salt or digest.
-fn parameters(hash: &StoredHash) -> Vec<(&'static str, Value)> {
-    match hash {
-        StoredHash::Bcrypt(h) => vec![
-            ("ident", json!(h.variant().id())),
-            ("cost", json!(h.cost())),
-        ],
-        StoredHash::Md5Crypt(_) => vec![("rounds", json!(1000))],
-        StoredHash::ShaCrypt(h) => vec![
-            ("rounds", json!(h.rounds())),
-            ("explicit_rounds", json!(h.has_explicit_rounds())),
-        ],
-        StoredHash::Pbkdf2(h) => vec![
-            ("iterations", json!(h.iterations())),
-            ("digest_bytes", json!(h.digest_len())),
-            ("work", json!(h.work())),
-        ],
-        StoredHash::PasslibPbkdf2(h) => vec![
-            ("iterations", json!(h.rounds())),
-            ("digest_bytes", json!(h.variant().digest_len())),
-            ("salt_bytes", json!(h.salt_len())),
-            ("work", json!(h.work())),
-        ],
-        StoredHash::Argon2(h) => vec![
-            ("m", json!(h.m())),
-            ("t", json!(h.t())),
-            ("p", json!(h.p())),
-            ("version", json!(19)),
-            ("salt_bytes", json!(h.salt_len())),
-            ("hash_bytes", json!(h.hash_len())),
-        ],
-        StoredHash::Yescrypt(h) => vec![
-            ("flavor", json!(format!("{:?}", h.flavor()).to_lowercase())),
-            ("N", json!(h.n())),
-            ("r", json!(h.r())),
-            ("p", json!(h.p())),
-            ("t", json!(h.t())),
-            ("memory_kib", json!(h.memory_kib())),
-            ("salt_bytes", json!(h.salt_len())),
-        ],
-        StoredHash::Digest(h) => vec![
-            ("prefix", json!(h.variant().prefix())),
-            ("digest_bytes", json!(h.variant().digest_len())),
-            ("salted", json!(false)),
-        ],
-        StoredHash::DesCrypt(_) => vec![
-            ("encryptions", json!(DesCryptHash::ENCRYPTIONS)),
-            ("significant_bytes", json!(DesCryptHash::MAX_PASSWORD_BYTES)),
-        ],
-        _ => Vec::new(),
+/// A parameter's value in JSON.
+fn param_json(value: ParamValue) -> Value {
+    match value {
+        ParamValue::Number(n) => json!(n),
+        ParamValue::Bool(b) => json!(b),
+        ParamValue::Text(t) => json!(t),
+        other => json!(other.to_string()),
     }
 }
 
@@ -513,9 +465,10 @@ fn identify_one(policy: &Policy, s: &str) -> Value {
     match StoredHash::parse(s) {
         Ok(hash) => {
             let verdict = policy.check_hash(&hash);
-            let params: serde_json::Map<String, Value> = parameters(&hash)
+            let params: serde_json::Map<String, Value> = hash
+                .params()
                 .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
+                .map(|(k, v)| (k.to_owned(), param_json(v)))
                 .collect();
             json!({
                 "scheme": hash.scheme().name(),

@@ -2,7 +2,7 @@
 """Turns criterion's results (target/criterion) into BENCHMARKS.md: per scheme, the median
 time of passgate and of each peer measured in the same run, and the ratios passgate ÷ peer.
 
-    cargo bench --bench verify && python3 benches/report.py > BENCHMARKS.md
+    cargo bench -p passgate-peers --bench verify && python3 peers/benches/report.py > BENCHMARKS.md
 
 The results are read where criterion writes them: $CRITERION_HOME, else
 $CARGO_TARGET_DIR/criterion, else target/criterion.
@@ -15,7 +15,7 @@ import platform
 import subprocess
 import sys
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 CRITERION = (pathlib.Path(os.environ["CRITERION_HOME"]) if os.environ.get("CRITERION_HOME")
              else pathlib.Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target") / "criterion")
 
@@ -69,7 +69,7 @@ def main() -> int:
     out = ["# Benchmarks", "",
            f"Machine: {machine()}. Run of {datetime.date.today().isoformat()}; medians of "
            "criterion samples, every figure of a row from the same run "
-           "(`cargo bench --bench verify`, then `python3 benches/report.py`).", "",
+           "(`cargo bench -p passgate-peers --bench verify`, then `python3 peers/benches/report.py`).", "",
            "| scheme | passgate | peer | peer time | passgate ÷ peer | target |",
            "|---|---|---|---|---|---|"]
     missing = []
