@@ -414,19 +414,28 @@ impl Policy {
         if scheme != self.preferred.scheme() {
             return self.rehash_non_preferred;
         }
+        !self.at_preferred_cost(hash)
+    }
+
+    /// Whether a hash is in the preferred scheme at or above its parameters, so that
+    /// verifying it costs at least what [`dummy_verify`](Self::dummy_verify) costs.
+    fn at_preferred_cost(&self, hash: &StoredHash) -> bool {
+        if hash.scheme() != self.preferred.scheme() {
+            return false;
+        }
         match (hash, self.preferred) {
-            (StoredHash::Bcrypt(h), HashParams::Bcrypt { cost }) => h.cost() < cost,
+            (StoredHash::Bcrypt(h), HashParams::Bcrypt { cost }) => h.cost() >= cost,
             (
                 StoredHash::ShaCrypt(h),
                 HashParams::Sha256Crypt { rounds } | HashParams::Sha512Crypt { rounds },
-            ) => h.rounds() < rounds.unwrap_or(5000),
+            ) => h.rounds() >= rounds.unwrap_or(5000),
             (StoredHash::Argon2(h), HashParams::Argon2id { m, t, p }) => {
-                h.m() < m || h.t() < t || h.p() < p || h.hash_len() < 32
+                h.m() >= m && h.t() >= t && h.p() >= p && h.hash_len() >= 32
             }
             (StoredHash::Pbkdf2(h), HashParams::Pbkdf2 { iterations, .. }) => {
-                h.iterations() < iterations || h.digest_len() < h.variant().block_len()
+                h.iterations() >= iterations && h.digest_len() >= h.variant().block_len()
             }
-            _ => true,
+            _ => false,
         }
     }
 
@@ -490,24 +499,34 @@ impl Policy {
     /// After a verification against `stored` failed with `error`, spends a
     /// [`dummy_verify`](Self::dummy_verify)'s work unless the failed one already did as
     /// much: a whole comparison ([`VerifyError::Mismatch`]) against a hash in the preferred
-    /// scheme at or above its cost (one that needs no rehash). So a wrong password for a user
-    /// with a cheap hash (md5crypt, a low cost, a malformed, refused or locked hash) takes at
-    /// least as long as one for an unknown user. Returns whether the dummy work was spent.
+    /// scheme at or above its parameters. So a wrong password for a user with a cheap hash
+    /// (md5crypt, a low cost, another scheme, a malformed, refused or locked hash) takes at
+    /// least as long as one for an unknown user, whatever the rehash settings. Returns
+    /// whether the dummy work was spent, or [`VerifyError::ResourceExhausted`] when its
+    /// memory could not be allocated (as an unknown user's dummy would answer then).
     ///
     /// A right password is never padded: only who knows it sees that time, and success
     /// tells that the user exists anyway.
-    pub fn pad_failed_verify(&self, stored: &str, password: &[u8], error: VerifyError) -> bool {
+    pub fn pad_failed_verify(
+        &self,
+        stored: &str,
+        password: &[u8],
+        error: VerifyError,
+    ) -> Result<bool, VerifyError> {
         let full_cost = error == VerifyError::Mismatch
-            && StoredHash::parse(stored).is_ok_and(|h| !self.needs_rehash(&h));
-        if !full_cost {
-            // A password the checks refuse (an empty `to_verify`) would skip the work.
-            let password = match self.check_password(password) {
-                Ok(()) => password,
-                Err(_) => b"-",
-            };
-            let _ = self.dummy_verify(password);
+            && StoredHash::parse(stored).is_ok_and(|h| self.at_preferred_cost(&h));
+        if full_cost {
+            return Ok(false);
         }
-        !full_cost
+        // A password the checks refuse (an empty `to_verify`) would skip the work.
+        let password = match self.check_password(password) {
+            Ok(()) => password,
+            Err(_) => b"-",
+        };
+        match self.dummy_verify(password) {
+            e @ VerifyError::ResourceExhausted(_) => Err(e),
+            _ => Ok(true),
+        }
     }
 
     /// Hashes `password` with a fresh OS-random salt, refusing what this policy would not

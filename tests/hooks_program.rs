@@ -640,6 +640,50 @@ fn hook_stderr_never_logs_the_password_or_the_stored_hash() {
     let text = logged("pw=");
     assert!(text.contains("pw=[redacted]"), "{text}");
     assert!(!text.contains(pw), "{text}");
+
+    // A session's id is a working session token: it stays out of the log too.
+    let session = "Sess-9d41e0c7a2";
+    script(
+        &dir,
+        "da/session_create_pre.sh",
+        "echo \"sid=$session_id\" >&2",
+    );
+    da.session_create_pre(&login, session);
+    let text = logged("sid=");
+    assert!(text.contains("sid=[redacted]"), "{text}");
+    assert!(!text.contains(session), "{text}");
+}
+
+/// A hook that dumps its environment as JSON (Python's `json.dumps`, which writes non-ASCII
+/// as `\uXXXX` and escapes `"` and `\`) gets the escaped password redacted as well.
+#[test]
+fn hook_stderr_json_escaped_password_is_redacted() {
+    capture_log();
+    let Some(python) = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join("python3"))
+            .find(|p| p.is_file())
+    }) else {
+        panic!("python3 is needed for this test");
+    };
+    let dir = scratch("redact-json");
+    let pw = "p\u{e4}ssw\u{f6}rd \"q\" \\ 1";
+    let hook = sh(
+        &dir,
+        "json-env-7c3d.sh",
+        &format!(
+            "{} -c 'import json,os,sys; sys.stderr.write(\"json-env-7c3d \" + json.dumps(dict(os.environ)) + \"\\n\")'\necho '{{\"status\":0}}'",
+            python.display()
+        ),
+    );
+    sftpgo::check_password(&hook, "olga", pw.as_bytes(), &CTX).unwrap();
+    let text = logged_with("json-env-7c3d").join("\n");
+    assert!(
+        text.contains("\"SFTPGO_AUTHD_PASSWORD\": \"[redacted]\""),
+        "{text}"
+    );
+    assert!(!text.contains("ssw\\u00f6rd"), "{text}");
+    assert!(!text.contains("ssw\u{f6}rd"), "{text}");
 }
 
 #[test]

@@ -230,10 +230,11 @@ impl DirectAdmin {
                 return run;
             }
         };
-        // The password and a login key's secret stay out of the logged standard error.
+        // The password, a login key's secret and a session's id (a working session token)
+        // stay out of the logged standard error.
         let call = env.iter().fold(HookCall::new(), |call, (k, v)| {
             let call = call.env(k, v);
-            if matches!(*k, "password" | "key") {
+            if matches!(*k, "password" | "key" | "session_id") {
                 call.secret(v)
             } else {
                 call

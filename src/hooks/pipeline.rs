@@ -216,9 +216,8 @@ impl<S: UserStore> Pipeline<S> {
             match sftpgo::check_password(hook, user.username(), req.password, &ctx) {
                 Err(e) => {
                     // Unknown users never get here: they paid a dummy verification.
-                    let _ = self.policy.dummy_verify(req.password);
                     let reason = Reason::HookFailed(HookName::CheckPassword, e);
-                    return Step::deny(false, reason, Some(user));
+                    return self.deny_after_dummy(req.password, false, reason, user);
                 }
                 Ok(CheckPasswordAnswer::Accept) => {
                     return Step::allow(Reason::CheckPassword, user);
@@ -227,13 +226,21 @@ impl<S: UserStore> Pipeline<S> {
                     to_verify = Zeroizing::new(part.as_bytes().to_vec());
                 }
                 Ok(CheckPasswordAnswer::Reject(_)) => {
-                    let _ = self.policy.dummy_verify(req.password);
                     let reason = Reason::HookDenied(HookName::CheckPassword);
-                    return Step::deny(true, reason, Some(user));
+                    return self.deny_after_dummy(req.password, true, reason, user);
                 }
             }
         }
         self.verify(user, &to_verify)
+    }
+
+    /// A denial that first spends a dummy verification, as an unknown user's does; when
+    /// the dummy's memory is short, the temporary failure an unknown user would get.
+    fn deny_after_dummy(&self, password: &[u8], counts: bool, reason: Reason, user: User) -> Step {
+        match self.policy.dummy_verify(password) {
+            e @ VerifyError::ResourceExhausted(_) => Step::temp_fail(Reason::Verify(e), Some(user)),
+            _ => Step::deny(counts, reason, Some(user)),
+        }
     }
 
     /// Refuses a disabled or expired user, or one without a password.
@@ -269,8 +276,11 @@ impl<S: UserStore> Pipeline<S> {
                 return Step::temp_fail(Reason::Verify(e), Some(user));
             }
             Err(e) => {
-                // A cheap hash must not deny faster than an unknown user is denied.
-                self.policy.pad_failed_verify(&stored, password, e);
+                // A cheap hash must not deny faster than an unknown user is denied, nor
+                // answer otherwise when the dummy's memory is short.
+                if let Err(short) = self.policy.pad_failed_verify(&stored, password, e) {
+                    return Step::temp_fail(Reason::Verify(short), Some(user));
+                }
                 return Step::deny(true, Reason::Verify(e), Some(user));
             }
             Ok((_, None)) => return Step::allow(Reason::Verified, user),
@@ -584,6 +594,20 @@ mod tests {
         // The right password is not padded, cheap hash or not.
         assert_eq!(dummies(&p, "md5", b"password"), (Outcome::Allow, 0));
         assert_eq!(dummies(&p, "bc", b"password"), (Outcome::Allow, 0));
+        // A cheap hash of another scheme that the policy keeps (no rehash for it) is padded
+        // all the same: padding follows the work done, not the rehash settings.
+        let keep = Policy {
+            rehash_non_preferred: false,
+            ..policy()
+        };
+        let sha = keep
+            .hash(HashParams::Sha256Crypt { rounds: Some(1000) }, b"password")
+            .unwrap();
+        let store = MemoryStore::new([user(
+            json!({"username": "sha", "status": 1, "password": sha}),
+        )]);
+        let p = Pipeline::new(keep, store).with_rehash(false);
+        assert_eq!(dummies(&p, "sha", b"wrong"), (deny, 1));
     }
 
     #[test]

@@ -7,6 +7,9 @@
 //!   the whole of standard error is withheld (its length is logged, not its bytes).
 //! - Captured output that was cut at the cap may end with the start of a secret: the
 //!   longest such tail is dropped before the replacement.
+//! - A hook that prints its environment as JSON writes a secret escaped: `"` and `\` as
+//!   `\"` and `\\`, control characters as `\n` or `\u001b`, and (Python's `json.dumps`)
+//!   every non-ASCII character as `\uXXXX`. Those forms are taken out too.
 
 /// What a secret's occurrence becomes.
 pub(crate) const MARK: &[u8] = b"[redacted]";
@@ -22,12 +25,50 @@ pub(crate) enum Redacted {
     Withheld(usize),
 }
 
-/// Redacts `secrets` (empty ones are ignored) from `bytes`; `cut` says the capture stopped
-/// at its cap, so its end may hold part of a secret.
+/// A secret as JSON writers escape it inside a string, when that differs from its bytes:
+/// control characters, `"` and `\` escaped (serde_json, Go), and also every non-ASCII
+/// character as `\uXXXX` (Python's default `ensure_ascii`).
+fn json_forms(secret: &[u8]) -> Vec<Vec<u8>> {
+    let Ok(text) = std::str::from_utf8(secret) else {
+        return Vec::new();
+    };
+    let escape = |ascii_only: bool| {
+        let mut out = String::with_capacity(text.len() + 8);
+        for c in text.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if c < ' ' || (ascii_only && !c.is_ascii()) => {
+                    let mut units = [0u16; 2];
+                    for unit in c.encode_utf16(&mut units) {
+                        out.push_str(&format!("\\u{unit:04x}"));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        out.into_bytes()
+    };
+    let mut forms = vec![escape(false), escape(true)];
+    forms.dedup();
+    forms.retain(|f| f.as_slice() != secret);
+    forms
+}
+
+/// Redacts `secrets` (empty ones are ignored) and their JSON-escaped forms from `bytes`;
+/// `cut` says the capture stopped at its cap, so its end may hold part of a secret.
 pub(crate) fn redact<S: AsRef<[u8]>>(bytes: &[u8], secrets: &[S], cut: bool) -> Redacted {
+    let escaped: Vec<Vec<u8>> = secrets
+        .iter()
+        .flat_map(|s| json_forms(s.as_ref()))
+        .collect();
     let mut secrets: Vec<&[u8]> = secrets
         .iter()
         .map(AsRef::as_ref)
+        .chain(escaped.iter().map(Vec::as_slice))
         .filter(|s| !s.is_empty())
         .collect();
     if secrets.iter().any(|s| s.len() < MIN_LEN) && !bytes.is_empty() {
