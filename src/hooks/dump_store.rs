@@ -16,7 +16,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead as _, BufReader, Read as _, Seek as _, SeekFrom, Write as _};
-use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -68,10 +68,14 @@ impl SftpgoDumpStore {
     }
 
     /// Replaces `target` (a resolved path: no symlink) with `source`'s bytes, `range`
-    /// replaced by `insert`.
+    /// replaced by `insert`. `opened` is `source`'s metadata when it was read: if `target`
+    /// is no longer that file with that size and modification time (a writer that does not
+    /// take the lock, such as an editor or SFTPGo's `dumpdata`), nothing is written. The new
+    /// file keeps the old one's mode (whatever the umask) and, where allowed, its owner.
     fn write(
         target: &Path,
         source: &File,
+        opened: &fs::Metadata,
         range: std::ops::Range<u64>,
         insert: &[u8],
     ) -> Result<(), StoreError> {
@@ -89,17 +93,23 @@ impl SftpgoDumpStore {
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
-        let mode = source
-            .metadata()
-            .map(|m| m.permissions().mode() & 0o777)
-            .unwrap_or(0o600);
+        let mode = opened.permissions().mode() & 0o777;
         let result = (|| {
             let file = OpenOptions::new()
                 .write(true)
                 .create_new(true)
-                .mode(mode)
+                .mode(0o600)
                 .open(&tmp)
                 .map_err(StoreError::io("create temporary file"))?;
+            // Set, not created with: the umask would take bits away (0660 becoming 0640).
+            file.set_permissions(fs::Permissions::from_mode(mode))
+                .map_err(StoreError::io("set permissions"))?;
+            // Root rewriting a service user's store leaves it that user's; anyone else can
+            // only keep their own files, which they already have.
+            let ours = file.metadata().map_err(StoreError::io("read"))?;
+            if (ours.uid(), ours.gid()) != (opened.uid(), opened.gid()) {
+                let _ = std::os::unix::fs::fchown(&file, Some(opened.uid()), Some(opened.gid()));
+            }
             let mut out = io::BufWriter::with_capacity(READ_BUF, file);
             let mut src = source;
             src.seek(SeekFrom::Start(0))
@@ -113,6 +123,11 @@ impl SftpgoDumpStore {
                 .into_inner()
                 .map_err(|e| StoreError::io("write")(e.into_error()))?;
             file.sync_all().map_err(StoreError::io("fsync"))?;
+            let now = fs::metadata(target).map_err(StoreError::io("read"))?;
+            let same = |m: &fs::Metadata| (m.dev(), m.ino(), m.len(), m.mtime(), m.mtime_nsec());
+            if same(&now) != same(opened) {
+                return Err(StoreError::ChangedMeanwhile);
+            }
             fs::rename(&tmp, target).map_err(StoreError::io("rename"))?;
             File::open(&dir)
                 .and_then(|d| d.sync_all())
@@ -282,6 +297,7 @@ impl UserStore for SftpgoDumpStore {
     ) -> Result<Option<User>, StoreError> {
         let (target, _lock) = self.lock_target()?;
         let file = File::open(&target).map_err(StoreError::io("read"))?;
+        let opened = file.metadata().map_err(StoreError::io("read"))?;
         let scan = Self::scan(&file, username)?;
         let current = scan
             .found
@@ -305,7 +321,7 @@ impl UserStore for SftpgoDumpStore {
                 (scan.append_at..scan.append_at, insert)
             }
         };
-        Self::write(&target, &file, range, &insert)?;
+        Self::write(&target, &file, &opened, range, &insert)?;
         Ok(Some(new))
     }
 }
@@ -370,6 +386,51 @@ mod tests {
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         assert_eq!(names.len(), 2, "{names:?}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A mode the umask would cut (group write) survives a rewrite.
+    #[test]
+    fn a_rewrite_keeps_a_group_writable_mode() {
+        let dir = temp_dir("mode");
+        let path = dir.join("users.json");
+        fs::write(
+            &path,
+            r#"{"users":[{"username":"a","status":1,"password":"x"}]}"#,
+        )
+        .unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o664)).unwrap();
+        let store = SftpgoDumpStore::new(&path);
+        store.modify("a", &mut |cur| cur.cloned()).unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o664);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A writer without the lock changed the file after it was read: its change stays, and
+    /// the rewrite (which would put the old bytes back) is refused.
+    #[test]
+    fn a_file_changed_after_reading_is_not_overwritten() {
+        let dir = temp_dir("changed");
+        let path = dir.join("users.json");
+        fs::write(&path, r#"{"users":[{"username":"a","password":"x"}]}"#).unwrap();
+        let file = File::open(&path).unwrap();
+        let opened = file.metadata().unwrap();
+        let theirs = r#"{"users":[{"username":"a","password":"theirs"},{"username":"b"}]}"#;
+        let other = dir.join("other");
+        fs::write(&other, theirs).unwrap();
+        fs::rename(&other, &path).unwrap();
+        let err = SftpgoDumpStore::write(&path, &file, &opened, 0..0, b"").unwrap_err();
+        assert_eq!(err, StoreError::ChangedMeanwhile);
+        assert_eq!(fs::read_to_string(&path).unwrap(), theirs);
+        // Rewritten in place (same inode, other length) is caught as well.
+        let file = File::open(&path).unwrap();
+        let opened = file.metadata().unwrap();
+        fs::write(&path, r#"{"users":[]}"#).unwrap();
+        let err = SftpgoDumpStore::write(&path, &file, &opened, 0..0, b"").unwrap_err();
+        assert_eq!(err, StoreError::ChangedMeanwhile);
+        let names: Vec<_> = fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temporary file is left");
         fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -54,6 +54,10 @@ pub enum StoreError {
     /// [`UserStore::modify`]'s change returned a user with another username.
     #[error("user store: a change may not rename the user")]
     UsernameChanged,
+    /// The file changed between reading and replacing it: another program wrote it without
+    /// passgate's lock. Nothing was written; the change is the other writer's.
+    #[error("user store: the file changed while being rewritten; nothing written")]
+    ChangedMeanwhile,
     /// A lock was poisoned by a panic in another thread.
     #[error("user store: lock poisoned")]
     Poisoned,
