@@ -88,6 +88,7 @@ impl SftpgoDumpStore {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        remove_stale_temps(&dir, &name);
         let tmp = dir.join(format!(
             ".{name}.{}.{}.tmp",
             std::process::id(),
@@ -172,6 +173,35 @@ impl SftpgoDumpStore {
             op: "resolve",
             kind: std::io::ErrorKind::ResourceBusy,
         })
+    }
+}
+
+/// Removes the temporary files (`.NAME.PID.N.tmp`) of rewrites whose process is gone:
+/// killed between creating and renaming one, it leaves a whole copy of the store. A file
+/// whose process still runs is left alone, and so is everything where `/proc` is missing.
+fn remove_stale_temps(dir: &Path, name: &str) {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let prefix = format!(".{name}.");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some((pid, n)) = file_name
+            .to_str()
+            .and_then(|f| f.strip_prefix(&prefix))
+            .and_then(|f| f.strip_suffix(".tmp"))
+            .and_then(|f| f.split_once('.'))
+        else {
+            continue;
+        };
+        if number(pid) && number(n) && !proc.join(pid).exists() {
+            let _ = fs::remove_file(entry.path());
+        }
     }
 }
 
@@ -386,6 +416,32 @@ mod tests {
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         assert_eq!(names.len(), 2, "{names:?}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A rewrite killed before its rename left a temporary copy of the store: the next
+    /// rewrite removes it, but not one whose process still runs.
+    #[test]
+    fn temporary_files_of_dead_rewrites_are_removed() {
+        let dir = temp_dir("stale");
+        let path = dir.join("users.json");
+        fs::write(
+            &path,
+            r#"{"users":[{"username":"a","status":1,"password":"x"}]}"#,
+        )
+        .unwrap();
+        // Above any pid_max Linux allows (2^22): no such process.
+        let dead = dir.join(".users.json.999999999.0.tmp");
+        let alive = dir.join(format!(".users.json.{}.7.tmp", std::process::id()));
+        let other = dir.join(".users.json.bak");
+        for f in [&dead, &alive, &other] {
+            fs::write(f, "copy").unwrap();
+        }
+        SftpgoDumpStore::new(&path)
+            .modify("a", &mut |cur| cur.cloned())
+            .unwrap();
+        assert!(!dead.exists());
+        assert!(alive.exists() && other.exists());
         fs::remove_dir_all(&dir).unwrap();
     }
 
