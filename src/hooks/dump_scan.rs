@@ -427,7 +427,12 @@ impl<R: BufRead> Scanner<R> {
             if let Some(id) = head.id.as_i64() {
                 out.max_id = Some(out.max_id.map_or(id, |m| m.max(id)));
             }
-            if out.found.is_none() && head.username.as_str() == Some(username) {
+            if head.username.as_str() == Some(username) {
+                // SFTPGo's `loaddata` applies entries in order, so the last one would win
+                // there; which record a login checks must not be a guess: refuse.
+                if out.found.is_some() {
+                    return Err(ScanError::NotADump("the user appears more than once"));
+                }
                 out.found = Some((range, entry.to_vec()));
             }
             Ok(())
@@ -463,6 +468,12 @@ mod tests {
         assert_eq!(&doc[s.append_at as usize..s.append_at as usize + 2], b"\n]");
         assert!(scan(&doc[..], "a\"b").unwrap().found.is_some());
         assert!(scan(&doc[..], "nobody").unwrap().found.is_none());
+        let twice = br#"{"users":[{"username":"a","password":"x"},{"username":"b"},{"username":"a","password":"y"}]}"#;
+        assert!(matches!(
+            scan(&twice[..], "a"),
+            Err(ScanError::NotADump("the user appears more than once"))
+        ));
+        assert!(scan(&twice[..], "b").unwrap().found.is_some());
         let empty = br#"{"users":[]}"#;
         let s = scan(&empty[..], "x").unwrap();
         assert_eq!((s.append_at, s.append_sep.as_slice()), (10, &b""[..]));
