@@ -757,3 +757,52 @@ fn a_rehash_changes_only_the_password_bytes_of_the_store() {
         template(&hash)
     );
 }
+
+/// A reader of standard output that has gone (EPIPE) changes no verdict: the exit status is
+/// still allow or deny, the store is still updated, and nothing panics.
+#[test]
+fn a_closed_stdout_keeps_the_verdict() {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let s = Setup::new("epipe", json!([user("alice", MD5CRYPT)]), "");
+    for (json, password, expected) in [
+        (true, "wrong", 1),
+        (false, "wrong", 1),
+        (true, "password", 0),
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let config = s.config();
+        let mut args = vec!["login", "--config", &config, "--username", "alice"];
+        if json {
+            args.push("--json");
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_passgate"))
+            .args(&args)
+            .stdin(Stdio::piped())
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{password}\n").as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(expected),
+            "{json} {password}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    assert!(
+        s.user("alice").unwrap()["password"]
+            .as_str()
+            .unwrap()
+            .starts_with("$2a$04$")
+    );
+}

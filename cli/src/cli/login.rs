@@ -1,6 +1,5 @@
 //! `passgate login`: one login attempt through the configured hook pipeline.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
@@ -9,6 +8,7 @@ use passgate::hooks::sftpgo::{LoginMethod, Protocol};
 use passgate::hooks::{Config, LoginRequest, Outcome};
 use serde_json::json;
 
+use super::output::Output;
 use super::{EXIT_ERROR, EXIT_MISMATCH, EXIT_OK, Limits, password};
 
 #[derive(Args, Debug)]
@@ -66,7 +66,7 @@ impl log::Log for StderrLogger {
 
 static LOGGER: StderrLogger = StderrLogger;
 
-pub(crate) fn run(args: &LoginArgs, limits: &Limits, json: bool) -> anyhow::Result<u8> {
+pub(crate) fn run(args: &LoginArgs, limits: &Limits, out: &Output) -> anyhow::Result<u8> {
     if log::set_logger(&LOGGER).is_ok() {
         log::set_max_level(log::LevelFilter::Warn);
     }
@@ -95,32 +95,29 @@ pub(crate) fn run(args: &LoginArgs, limits: &Limits, json: bool) -> anyhow::Resu
         Outcome::Deny { counts_as_failure } => (EXIT_MISMATCH, counts_as_failure),
         Outcome::TempFail => (EXIT_ERROR, false),
     };
-    if json {
-        let value = json!({
+    // A closed standard output (EPIPE) ends the output, never the verdict in the exit status.
+    if out.json {
+        out.json(&json!({
             "outcome": result.outcome.name(),
             "counts_as_failure": counts,
             "rehashed": result.rehashed,
             "username": username,
             "reason": result.reason.to_string(),
             "reason_code": result.reason.name(),
-        });
-        let mut stdout = std::io::stdout().lock();
-        serde_json::to_writer(&mut stdout, &value)?;
-        writeln!(stdout)?;
+        }))?;
     } else {
         match result.outcome {
             Outcome::Allow if result.rehashed => {
-                println!("allow: {} (hash upgraded)", result.reason);
+                out.line(format_args!("allow: {} (hash upgraded)", result.reason))?;
             }
-            Outcome::Allow => println!("allow: {}", result.reason),
-            Outcome::Deny { .. } => println!("deny: {}", result.reason),
+            Outcome::Allow => out.line(format_args!("allow: {}", result.reason))?,
+            Outcome::Deny { .. } => out.line(format_args!("deny: {}", result.reason))?,
             Outcome::TempFail => {}
         }
     }
     if result.outcome == Outcome::TempFail {
         super::warn(format_args!("temporary failure: {}", result.reason));
     }
-    std::io::stdout().flush()?;
     // The answer is out; let the post-login hook finish before the process ends.
     result.wait_for_notification();
     Ok(code)

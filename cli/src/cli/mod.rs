@@ -305,7 +305,7 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
             let params = hash_params(scheme, &cost)?;
             hash(&policy, params, &out)?
         }
-        Command::Login { args, limits } => login::run(&args, &limits, out.json)?,
+        Command::Login { args, limits } => login::run(&args, &limits, &out)?,
         Command::Import(args) => import::run(&args, out.json)?,
         Command::Schemes { limits } => schemes::run(&limits.policy(), &out)?,
         Command::Completions { shell } => {
