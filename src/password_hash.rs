@@ -50,6 +50,7 @@ fn verify_error(e: VerifyError) -> Error {
             _ => Error::EncodingInvalid,
         },
         VerifyError::Policy(_) => Error::ParamsInvalid,
+        VerifyError::ResourceExhausted(_) => Error::OutOfMemory,
         _ => Error::Internal,
     }
 }
@@ -84,6 +85,32 @@ impl PasswordHasher<String> for Policy {
 fn hash_error(e: HashError) -> Error {
     match e {
         HashError::Rng => Error::RngFailure,
+        HashError::ResourceExhausted(_) => Error::OutOfMemory,
         _ => Error::ParamsInvalid,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Scheme;
+    use crate::error::ResourceError;
+
+    /// Memory that could not be allocated is no verdict in RustCrypto's terms either.
+    #[test]
+    fn out_of_memory_maps_to_out_of_memory() {
+        let short = ResourceError::Memory {
+            scheme: Scheme::Argon2id,
+            bytes: 1 << 40,
+        };
+        assert_eq!(
+            verify_error(VerifyError::ResourceExhausted(short)),
+            Error::OutOfMemory
+        );
+        assert_eq!(
+            hash_error(HashError::ResourceExhausted(short)),
+            Error::OutOfMemory
+        );
+        assert_eq!(verify_error(VerifyError::Mismatch), Error::PasswordInvalid);
     }
 }
