@@ -1345,3 +1345,44 @@ fn shadow_without_passwd_names_passwd_first() {
         stderr(&o)
     );
 }
+
+/// A device is no account file and may never end (`/dev/zero` has no newline to skip to):
+/// refused before any read, where it used to read forever.
+#[test]
+fn a_device_is_refused_as_input() {
+    let dir = std::env::temp_dir().join(format!("passgate-import-dev-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("users.json");
+    let args = [
+        "import",
+        "--format",
+        "htpasswd",
+        "/dev/zero",
+        "--home-base",
+        "/srv",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_passgate"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A watchdog against the old endless read, not a timing check.
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("import of /dev/zero did not end");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let result = child.wait_with_output().unwrap();
+    assert_eq!(result.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(stderr.contains("not a regular file or a pipe"), "{stderr}");
+    assert!(!out.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

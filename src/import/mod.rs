@@ -343,6 +343,20 @@ fn open_inputs(
         })
         .transpose()
         .map_err(io_err("opening the passwd file"))?;
+    // A device (`/dev/zero`, a disk) is no account file, and may never end: a line longer
+    // than the cap is skipped to its newline, which such an input need not have.
+    use std::os::unix::fs::FileTypeExt as _;
+    let file_or_pipe = |m: &std::fs::Metadata| m.is_file() || m.file_type().is_fifo();
+    if !file_or_pipe(&meta) {
+        return Err(ImportError::Usage(
+            "the input is not a regular file or a pipe",
+        ));
+    }
+    if passwd.as_ref().is_some_and(|(_, m)| !file_or_pipe(m)) {
+        return Err(ImportError::Usage(
+            "the passwd file is not a regular file or a pipe",
+        ));
+    }
     Ok(((input, meta), passwd))
 }
 
