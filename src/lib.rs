@@ -20,6 +20,8 @@ mod params;
 mod password_hash;
 mod policy;
 pub mod scheme;
+#[cfg(any(feature = "hooks", feature = "import"))]
+mod sibling;
 mod stored;
 
 pub use crate::builder::{BuildError, PolicyBuilder};

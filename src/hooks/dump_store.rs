@@ -18,7 +18,6 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead as _, BufReader, Read as _, Seek as _, SeekFrom, Write as _};
 use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use nix::fcntl::{Flock, FlockArg};
 use serde_json::Value;
@@ -79,21 +78,9 @@ impl SftpgoDumpStore {
         range: std::ops::Range<u64>,
         insert: &[u8],
     ) -> Result<(), StoreError> {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let dir = match target.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        remove_stale_temps(&dir, &name);
-        let tmp = dir.join(format!(
-            ".{name}.{}.{}.tmp",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
+        let dir = crate::sibling::parent(target);
+        let tmp =
+            crate::sibling::temp_path(target).map_err(StoreError::io("create temporary file"))?;
         let mode = opened.permissions().mode() & 0o777;
         let result = (|| {
             let file = OpenOptions::new()
@@ -173,35 +160,6 @@ impl SftpgoDumpStore {
             op: "resolve",
             kind: std::io::ErrorKind::ResourceBusy,
         })
-    }
-}
-
-/// Removes the temporary files (`.NAME.PID.N.tmp`) of rewrites whose process is gone:
-/// killed between creating and renaming one, it leaves a whole copy of the store. A file
-/// whose process still runs is left alone, and so is everything where `/proc` is missing.
-fn remove_stale_temps(dir: &Path, name: &str) {
-    let proc = Path::new("/proc");
-    if !proc.join("self").exists() {
-        return;
-    }
-    let prefix = format!(".{name}.");
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    for entry in entries.flatten() {
-        let file_name = entry.file_name();
-        let Some((pid, n)) = file_name
-            .to_str()
-            .and_then(|f| f.strip_prefix(&prefix))
-            .and_then(|f| f.strip_suffix(".tmp"))
-            .and_then(|f| f.split_once('.'))
-        else {
-            continue;
-        };
-        if number(pid) && number(n) && !proc.join(pid).exists() {
-            let _ = fs::remove_file(entry.path());
-        }
     }
 }
 
@@ -431,11 +389,21 @@ mod tests {
         )
         .unwrap();
         // Above any pid_max Linux allows (2^22): no such process.
-        let dead = dir.join(".users.json.999999999.0.tmp");
-        let alive = dir.join(format!(".users.json.{}.7.tmp", std::process::id()));
+        let dead = dir.join(".users.json.999999999.00000000000000a1.tmp");
+        let alive = dir.join(format!(
+            ".users.json.{}.00000000000000a2.tmp",
+            std::process::id()
+        ));
         let other = dir.join(".users.json.bak");
+        let past = std::time::SystemTime::now() - crate::sibling::STALE_AFTER * 2;
         for f in [&dead, &alive, &other] {
             fs::write(f, "copy").unwrap();
+            File::options()
+                .write(true)
+                .open(f)
+                .unwrap()
+                .set_modified(past)
+                .unwrap();
         }
         SftpgoDumpStore::new(&path)
             .modify("a", &mut |cur| cur.cloned())

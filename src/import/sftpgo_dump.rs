@@ -1,14 +1,11 @@
 //! The SFTPGo dump that `loaddata` reads: users written one by one as they are imported, the
 //! other top-level arrays empty, `version` 17; and the rules SFTPGo applies to what it loads.
 
-use std::ffi::OsStr;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
-use std::os::unix::ffi::OsStrExt as _;
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
 
 use serde::Serialize;
 
@@ -132,11 +129,6 @@ pub fn sftpgo_accepts_username(name: &str) -> bool {
     !device && name != "__self__" && name != "__system__"
 }
 
-/// How long a temporary file of a process that no longer runs is left alone before an import
-/// to the same destination removes it: a directory shared between machines (NFS) may hold
-/// the file of a live import elsewhere, whose process id means nothing here.
-const STALE_AFTER: Duration = Duration::from_secs(3600);
-
 /// The temporary files of this process's imports not yet committed or removed, for
 /// [`remove_temporary_files`]; `closed` once that has run.
 struct Pending {
@@ -181,24 +173,7 @@ pub(crate) struct AtomicFile {
 
 impl AtomicFile {
     pub(crate) fn create(dest: &Path) -> io::Result<Self> {
-        let dir = match dest.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let name = dest
-            .file_name()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
-        remove_stale(&dir, name);
-        let mut random = [0u8; 8];
-        getrandom::fill(&mut random).map_err(|_| io::Error::other("random number generator"))?;
-        let mut temp_name = std::ffi::OsString::from(".");
-        temp_name.push(name);
-        temp_name.push(format!(
-            ".{}.{:016x}.tmp",
-            std::process::id(),
-            u64::from_le_bytes(random)
-        ));
-        let temp = dir.join(temp_name);
+        let temp = crate::sibling::temp_path(dest)?;
         let mut p = pending();
         if p.closed {
             return Err(interrupted());
@@ -267,51 +242,6 @@ impl Drop for AtomicFile {
             p.temps.retain(|t| *t != self.temp);
         }
     }
-}
-
-/// Removes `.NAME.PID.RANDOM.tmp` files in `dir` left by an import to the same destination
-/// whose process is gone (`/proc/PID` absent, so only where `/proc` is mounted) and which
-/// have not been written to for [`STALE_AFTER`]: what an import killed by SIGKILL or a
-/// crash leaves behind. Best effort: a file that cannot be read or removed stays.
-fn remove_stale(dir: &Path, name: &OsStr) {
-    if !Path::new("/proc/self").exists() {
-        return;
-    }
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    let mut prefix = b".".to_vec();
-    prefix.extend_from_slice(name.as_bytes());
-    prefix.push(b'.');
-    for entry in entries.flatten() {
-        let file_name = entry.file_name();
-        let Some(pid) = file_name
-            .as_bytes()
-            .strip_prefix(prefix.as_slice())
-            .and_then(|rest| rest.strip_suffix(b".tmp"))
-            .and_then(owner_pid)
-        else {
-            continue;
-        };
-        let gone = pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists();
-        let old = entry
-            .metadata()
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age >= STALE_AFTER);
-        if gone && old && entry.file_type().is_ok_and(|t| t.is_file()) {
-            let _ = fs::remove_file(entry.path());
-        }
-    }
-}
-
-/// `PID.RANDOM` (decimal, then 16 hex digits) → PID.
-fn owner_pid(middle: &[u8]) -> Option<u32> {
-    let (pid, random) = std::str::from_utf8(middle).ok()?.split_once('.')?;
-    let hex = random.len() == 16 && random.bytes().all(|c| c.is_ascii_hexdigit());
-    let digits = !pid.is_empty() && pid.bytes().all(|c| c.is_ascii_digit());
-    (hex && digits).then(|| pid.parse().ok()).flatten()
 }
 
 #[cfg(test)]
