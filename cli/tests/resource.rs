@@ -5,6 +5,8 @@
 //! hashes without the limit verify.
 #![allow(clippy::unwrap_used)]
 
+#[path = "common/bin.rs"]
+mod bin;
 #[path = "../../tests/common/mod.rs"]
 mod common;
 #[path = "../../tests/support/hook_util.rs"]
@@ -12,7 +14,7 @@ mod util;
 
 use std::fs;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use common::{Expect, Vector, parse_file};
 use serde_json::{Value, json};
@@ -29,18 +31,13 @@ fn run(limited: bool, args: &[&str], stdin: &[u8]) -> Output {
     } else {
         "unlimited".to_owned()
     };
-    let mut child = Command::new("/bin/sh")
+    let mut command = Command::new("/bin/sh");
+    command
         .arg("-c")
         .arg(format!("ulimit -v {limit} && exec \"$0\" \"$@\""))
         .arg(env!("CARGO_BIN_EXE_passgate"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write as _;
-    let _ = child.stdin.take().unwrap().write_all(stdin);
+        .args(args);
+    let child = bin::start(command, stdin);
     child.wait_with_output().unwrap()
 }
 

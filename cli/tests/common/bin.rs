@@ -6,8 +6,15 @@ use std::process::{Child, Command, Output, Stdio};
 
 /// Starts `passgate ARGS` with `stdin` written to its standard input.
 pub fn spawn(args: &[&str], stdin: &[u8]) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_passgate"))
-        .args(args)
+    let mut command = Command::new(env!("CARGO_BIN_EXE_passgate"));
+    command.args(args);
+    start(command, stdin)
+}
+
+/// Starts `command` (passgate itself, or a wrapper that runs it) with piped output and
+/// `stdin` written to its standard input.
+pub fn start(mut command: Command, stdin: &[u8]) -> Child {
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
