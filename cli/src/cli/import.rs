@@ -16,7 +16,7 @@ use passgate::import::{
 };
 use serde_json::{Value, json};
 
-use super::EXIT_ERROR;
+use super::{EXIT_ERROR, is_broken_pipe};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum FormatArg {
@@ -324,21 +324,6 @@ fn summary_json(s: &Summary) -> Value {
         "filtered": s.filtered,
         "notes": s.notes,
     })
-}
-
-/// Whether `e` or one of its causes is a broken pipe: the reader of standard output went
-/// away (`passgate import … -o - | head`), which ends the command quietly.
-pub(crate) fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cause = Some(e);
-    while let Some(c) = cause {
-        if c.downcast_ref::<io::Error>()
-            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
-        {
-            return true;
-        }
-        cause = c.source();
-    }
-    false
 }
 
 /// An error and its causes, each once: `writing the output: Is a directory (os error 21)`.

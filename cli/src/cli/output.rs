@@ -67,9 +67,10 @@ pub(crate) fn warn(message: impl Display) {
     let _ = writeln!(io::stderr().lock(), "passgate: {message}");
 }
 
-/// Whether an error comes from a closed pipe.
-pub(crate) fn is_broken_pipe(error: &anyhow::Error) -> bool {
-    error.chain().any(|cause| {
+/// Whether `error` or one of its causes is a broken pipe: the reader of standard output
+/// went away (`passgate … | head`), which ends a command quietly.
+pub(crate) fn is_broken_pipe(error: &(dyn std::error::Error + 'static)) -> bool {
+    std::iter::successors(Some(error), |e| e.source()).any(|cause| {
         cause
             .downcast_ref::<io::Error>()
             .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
