@@ -31,7 +31,29 @@
 //! hooks_dir = "/usr/local/directadmin/scripts/custom"
 //! timeout = 30
 //! [directadmin.env]
+//!
+//! [source]                 # the legacy accounts passgate answers SFTPGo's hooks from
+//! format = "shadow"        # shadow | pure-ftpd | proftpd | htpasswd
+//! path = "/etc/shadow"
+//! passwd = "/etc/passwd"   # shadow only
+//! home_base = "/srv/sftpgo"  # homes for accounts without an absolute one
+//! min_uid = 1000           # also max_uid, force_uid, force_gid, as `passgate import`
+//! poll = 1                 # seconds between looks at the file for changes, 1–3600
+//!
+//! [serve]                  # passgate as SFTPGo's hook (`passgate serve`, `passgate sftpgo`)
+//! listen = "127.0.0.1:8099"
+//! tls_cert = "cert.pem"    # with tls_key: HTTPS
+//! tls_key = "key.pem"
+//! auth_header = "X-Passgate-Token"  # with auth_value: required on every hook request
+//! auth_value = "a long random string"
+//! workers = 0              # verification threads; 0 = one per core
+//! queue = 0                # requests waiting for a worker before 503; 0 = 16 per worker
+//! retire = false           # answer right passwords with external_auth_disabled set
+//! check_password_without_legacy = "defer"  # defer (status 2) | deny (status 0)
+//! min_entropy = 0          # SFTPGo's password_validation.users.min_entropy
 //! ```
+//!
+//! `[store]` is needed by `passgate login` only.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -44,7 +66,12 @@ use super::dump_store::SftpgoDumpStore;
 use super::pipeline::Pipeline;
 use super::sftpgo::SftpgoHooks;
 use super::{Hook, HookSpecError, check_timeout};
+use crate::answer::{
+    AnswerSettings, Answerer, HeaderAuth, ServeConfig, SourceConfig, WithoutLegacy,
+};
+use crate::import::Format;
 use crate::{HashParams, Policy, Scheme};
+use std::time::Duration;
 
 /// A loaded `passgate.toml`.
 #[derive(Clone, Debug)]
@@ -54,12 +81,16 @@ pub struct Config {
     pub policy: Policy,
     /// Rehash-on-login.
     pub rehash: bool,
-    /// The SFTPGo dump file holding the users.
-    pub store: PathBuf,
+    /// The SFTPGo dump file holding the users (`[store]`, needed by the login pipeline).
+    pub store: Option<PathBuf>,
     /// SFTPGo's hooks.
     pub sftpgo: SftpgoHooks,
     /// DirectAdmin's hooks, when `[directadmin]` is present.
     pub directadmin: Option<DirectAdmin>,
+    /// The legacy source passgate answers from, when `[source]` is present.
+    pub source: Option<SourceConfig>,
+    /// passgate as SFTPGo's hook: the HTTP service and the answers.
+    pub serve: ServeConfig,
 }
 
 /// Why a configuration was refused.
@@ -108,10 +139,46 @@ impl ConfigError {
 struct File {
     #[serde(default)]
     policy: PolicySection,
-    store: StoreSection,
+    store: Option<StoreSection>,
     #[serde(default)]
     sftpgo: SftpgoSection,
     directadmin: Option<DirectAdminSection>,
+    source: Option<SourceSection>,
+    #[serde(default)]
+    serve: ServeSection,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SourceSection {
+    format: String,
+    path: PathBuf,
+    passwd: Option<PathBuf>,
+    home_base: Option<String>,
+    min_uid: Option<u32>,
+    max_uid: Option<u32>,
+    force_uid: Option<u32>,
+    force_gid: Option<u32>,
+    poll: Option<u64>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServeSection {
+    listen: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    auth_header: Option<String>,
+    auth_value: Option<String>,
+    #[serde(default)]
+    workers: usize,
+    #[serde(default)]
+    queue: usize,
+    #[serde(default)]
+    retire: bool,
+    check_password_without_legacy: Option<String>,
+    #[serde(default)]
+    min_entropy: f64,
 }
 
 #[derive(Default, Deserialize)]
@@ -203,24 +270,37 @@ impl Config {
             .directadmin
             .map(|da| directadmin(da, &base))
             .transpose()?;
+        let source = file.source.map(|s| source(s, &base)).transpose()?;
+        let serve = serve(file.serve, &base)?;
         Ok(Self {
             policy,
             rehash,
-            store: base.join(file.store.path),
+            store: file.store.map(|s| base.join(s.path)),
             sftpgo,
             directadmin,
+            source,
+            serve,
         })
     }
 
-    /// The login pipeline this configuration describes, over its SFTPGo dump.
-    pub fn pipeline(&self) -> Pipeline<SftpgoDumpStore> {
-        let mut p = Pipeline::new(self.policy.clone(), SftpgoDumpStore::new(&self.store))
+    /// The login pipeline this configuration describes, over its SFTPGo dump; an error
+    /// without `[store]`.
+    pub fn pipeline(&self) -> Result<Pipeline<SftpgoDumpStore>, ConfigError> {
+        let store = self.store.as_ref().ok_or_else(|| {
+            ConfigError::invalid("store.path", "the login pipeline needs a [store] section")
+        })?;
+        let mut p = Pipeline::new(self.policy.clone(), SftpgoDumpStore::new(store))
             .with_sftpgo(self.sftpgo.clone())
             .with_rehash(self.rehash);
         if let Some(da) = &self.directadmin {
             p = p.with_directadmin(da.clone());
         }
-        p
+        Ok(p)
+    }
+
+    /// The answerer of SFTPGo's hooks this configuration describes.
+    pub fn answerer(&self) -> Answerer {
+        Answerer::new(self.policy.clone(), self.serve.answers.clone())
     }
 }
 
@@ -380,6 +460,107 @@ fn sftpgo(s: SftpgoSection) -> Result<SftpgoHooks, ConfigError> {
     Ok(hooks)
 }
 
+fn source(s: SourceSection, base: &Path) -> Result<SourceConfig, ConfigError> {
+    let format = match s.format.as_str() {
+        "shadow" => Format::Shadow,
+        "pure-ftpd" => Format::PureFtpd,
+        "proftpd" => Format::Proftpd,
+        "htpasswd" => Format::Htpasswd,
+        _ => {
+            return Err(ConfigError::invalid(
+                "source.format",
+                "one of shadow, pure-ftpd, proftpd, htpasswd",
+            ));
+        }
+    };
+    let mut c = SourceConfig::new(format, base.join(s.path));
+    c.passwd = s.passwd.map(|p| base.join(p));
+    c.home_base = s.home_base;
+    (c.min_uid, c.max_uid, c.force_uid, c.force_gid) =
+        (s.min_uid, s.max_uid, s.force_uid, s.force_gid);
+    if let Some(secs) = s.poll {
+        if !(1..=3600).contains(&secs) {
+            return Err(ConfigError::invalid("source.poll", "seconds, 1 to 3600"));
+        }
+        c.poll = Duration::from_secs(secs);
+    }
+    c.check().map_err(|e| ConfigError::invalid("source", e))?;
+    Ok(c)
+}
+
+fn serve(s: ServeSection, base: &Path) -> Result<ServeConfig, ConfigError> {
+    let mut c = ServeConfig::default();
+    if let Some(listen) = s.listen {
+        c.listen = listen
+            .parse()
+            .map_err(|_| ConfigError::invalid("serve.listen", "an IP address and port"))?;
+    }
+    c.tls = match (s.tls_cert, s.tls_key) {
+        (Some(cert), Some(key)) => Some((base.join(cert), base.join(key))),
+        (None, None) => None,
+        _ => {
+            return Err(ConfigError::invalid(
+                "serve.tls_cert",
+                "tls_cert and tls_key go together",
+            ));
+        }
+    };
+    c.auth = match (s.auth_header, s.auth_value) {
+        (Some(name), Some(value)) => {
+            let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+            if name.is_empty() || !name.bytes().all(token) {
+                return Err(ConfigError::invalid(
+                    "serve.auth_header",
+                    "not a header name",
+                ));
+            }
+            if value.is_empty() || !value.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+                return Err(ConfigError::invalid(
+                    "serve.auth_value",
+                    "printable ASCII, not empty",
+                ));
+            }
+            Some(HeaderAuth::new(name, value))
+        }
+        (None, None) => None,
+        _ => {
+            return Err(ConfigError::invalid(
+                "serve.auth_header",
+                "auth_header and auth_value go together",
+            ));
+        }
+    };
+    if s.workers > 1024 {
+        return Err(ConfigError::invalid("serve.workers", "at most 1024"));
+    }
+    if s.queue > 1 << 20 {
+        return Err(ConfigError::invalid("serve.queue", "at most 1048576"));
+    }
+    if s.workers > 0 {
+        c.workers = s.workers;
+    }
+    c.queue = if s.queue > 0 { s.queue } else { 16 * c.workers };
+    let without_legacy = match s.check_password_without_legacy.as_deref() {
+        None | Some("defer") => WithoutLegacy::Defer,
+        Some("deny") => WithoutLegacy::Deny,
+        Some(_) => {
+            return Err(ConfigError::invalid(
+                "serve.check_password_without_legacy",
+                "defer or deny",
+            ));
+        }
+    };
+    if !(0.0..=1000.0).contains(&s.min_entropy) {
+        return Err(ConfigError::invalid("serve.min_entropy", "0 to 1000"));
+    }
+    c.answers = AnswerSettings {
+        retire: s.retire,
+        without_legacy,
+        min_entropy: s.min_entropy,
+    };
+    Ok(c)
+}
+
 fn directadmin(s: DirectAdminSection, base: &Path) -> Result<DirectAdmin, ConfigError> {
     let dir = base.join(&s.hooks_dir);
     if !dir.is_dir() {
@@ -411,7 +592,10 @@ mod tests {
     #[test]
     fn minimal_and_full() {
         let c = parse("[store]\npath = \"users.json\"\n").unwrap();
-        assert_eq!(c.store, Path::new("/etc/passgate/users.json"));
+        assert_eq!(
+            c.store.as_deref(),
+            Some(Path::new("/etc/passgate/users.json"))
+        );
         assert!(c.rehash && c.directadmin.is_none() && c.sftpgo.pre_login.is_none());
         assert_eq!(c.policy, Policy::default());
 
@@ -445,7 +629,10 @@ timeout = 2
             c.policy.preferred,
             HashParams::Sha512Crypt { rounds: Some(5000) }
         );
-        assert_eq!(c.store, Path::new("/var/lib/sftpgo/dump.json"));
+        assert_eq!(
+            c.store.as_deref(),
+            Some(Path::new("/var/lib/sftpgo/dump.json"))
+        );
         let pre = c.sftpgo.pre_login.as_ref().unwrap();
         assert_eq!(pre.timeout().as_secs(), 5);
         assert!(format!("{pre:?}").contains("LDAP"));
@@ -500,7 +687,147 @@ timeout = 2
                 other => panic!("{text}: {other:?}"),
             }
         }
-        assert!(matches!(parse(""), Err(ConfigError::Syntax { .. })));
+        // Every section is optional; the login pipeline alone needs [store].
+        let empty = parse("").unwrap();
+        assert!(empty.store.is_none() && empty.source.is_none());
+        assert!(
+            matches!(empty.pipeline(), Err(ConfigError::Invalid { key, .. }) if key == "store.path")
+        );
+        for (text, key) in [
+            (
+                "[serve]
+listen_on = \"x\"\n",
+                "listen_on",
+            ),
+            (
+                "[source]
+format = \"htpasswd\"
+path = \"h\"
+home = \"/\"
+",
+                "home",
+            ),
+        ] {
+            match parse(text) {
+                Err(ConfigError::Syntax { message, .. }) => {
+                    assert!(message.contains(&format!("`{key}`")), "{message}");
+                }
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn serve_and_source() {
+        let c = parse(
+            r#"
+[source]
+format = "shadow"
+path = "shadow"
+passwd = "/etc/passwd"
+min_uid = 1000
+poll = 5
+[serve]
+listen = "0.0.0.0:9000"
+tls_cert = "c.pem"
+tls_key = "k.pem"
+auth_header = "X-Passgate-Token"
+auth_value = "s3cret"
+workers = 3
+retire = true
+check_password_without_legacy = "deny"
+min_entropy = 40
+"#,
+        )
+        .unwrap();
+        let source = c.source.unwrap();
+        assert_eq!(source.format, Format::Shadow);
+        assert_eq!(source.path, Path::new("/etc/passgate/shadow"));
+        assert_eq!(source.passwd.as_deref(), Some(Path::new("/etc/passwd")));
+        assert_eq!(
+            (source.min_uid, source.poll),
+            (Some(1000), Duration::from_secs(5))
+        );
+        let s = &c.serve;
+        assert_eq!(s.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(s.tls.as_ref().unwrap().1, Path::new("/etc/passgate/k.pem"));
+        let auth = s.auth.as_ref().unwrap();
+        assert_eq!(auth.name(), "x-passgate-token");
+        assert!(auth.accepts(b"s3cret") && !auth.accepts(b"s3cre") && !auth.accepts(b""));
+        assert!(!format!("{s:?}").contains("s3cret"));
+        assert_eq!((s.workers, s.queue), (3, 48));
+        assert!(s.answers.retire);
+        assert_eq!(s.answers.without_legacy, WithoutLegacy::Deny);
+        assert_eq!(s.answers.min_entropy, 40.0);
+
+        let d = parse("").unwrap().serve;
+        assert_eq!(d.listen, ServeConfig::DEFAULT_LISTEN);
+        assert!(d.tls.is_none() && d.auth.is_none() && !d.answers.retire);
+        assert_eq!(d.queue, ServeConfig::QUEUE_PER_WORKER * d.workers);
+
+        for (text, key) in [
+            (
+                "[serve]
+listen = \"localhost\"\n",
+                "serve.listen",
+            ),
+            (
+                "[serve]
+tls_cert = \"c\"\n",
+                "serve.tls_cert",
+            ),
+            (
+                "[serve]
+auth_header = \"X Y\"\nauth_value = \"v\"\n",
+                "serve.auth_header",
+            ),
+            (
+                "[serve]
+auth_header = \"X\"\n",
+                "serve.auth_header",
+            ),
+            (
+                "[serve]
+auth_header = \"X\"\nauth_value = \"a\\nb\"\n",
+                "serve.auth_value",
+            ),
+            (
+                "[serve]
+check_password_without_legacy = \"maybe\"\n",
+                "serve.check_password_without_legacy",
+            ),
+            (
+                "[serve]
+min_entropy = -1\n",
+                "serve.min_entropy",
+            ),
+            (
+                "[source]
+format = \"csv\"\npath = \"x\"\n",
+                "source.format",
+            ),
+            (
+                "[source]
+format = \"htpasswd\"\npath = \"x\"\npoll = 0\n",
+                "source.poll",
+            ),
+            // The importer's own rule: htpasswd has no homes.
+            (
+                "[source]
+format = \"htpasswd\"\npath = \"x\"\n",
+                "source",
+            ),
+            (
+                "[source]
+format = \"shadow\"\npath = \"x\"\n",
+                "source",
+            ),
+        ] {
+            match parse(text) {
+                Err(ConfigError::Invalid { key: k, .. }) => assert_eq!(k, key, "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
     }
 
     #[test]

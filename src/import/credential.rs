@@ -70,6 +70,30 @@ pub(crate) fn classify(field: &[u8]) -> Credential {
     }
 }
 
+/// The reading of a password field for verifying it with passgate rather than writing it
+/// for SFTPGo: every hash passgate parses is kept as written (`{SHA}`, DES crypt, argon2i
+/// and passlib's PBKDF2 included); lock markers are [`Credential::Locked`].
+pub(crate) fn classify_for_verify(field: &[u8]) -> Credential {
+    if matches!(field, [] | [b'!' | b'*', ..]) {
+        return Credential::Locked;
+    }
+    let Ok(text) = core::str::from_utf8(field) else {
+        return Credential::Unusable(HashProblem::Unreadable("a non-ASCII string"));
+    };
+    match StoredHash::parse(text) {
+        Ok(_) => Credential::Hash {
+            stored: text.to_owned(),
+            notes: Vec::new(),
+        },
+        Err(e) if e.kind() == ParseErrorKind::Disabled => Credential::Locked,
+        Err(e) if e.scheme().is_some() => Credential::Unusable(HashProblem::Malformed(e)),
+        Err(e) if e.kind() == ParseErrorKind::UnsupportedVariant => {
+            Credential::Unusable(HashProblem::Unreadable("this bcrypt variant"))
+        }
+        Err(_) => pass_through(text),
+    }
+}
+
 /// What a scheme passgate parses looks like to SFTPGo, when SFTPGo cannot check it.
 fn sftpgo_cannot_read(scheme: Scheme) -> Option<&'static str> {
     match scheme {

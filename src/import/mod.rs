@@ -51,12 +51,15 @@ pub use self::report::{
 };
 pub use self::sftpgo_dump::{DUMP_VERSION, remove_temporary_files, sftpgo_accepts_username};
 
-use self::credential::{Credential, classify};
+pub(crate) use self::credential::Credential;
+use self::credential::classify;
+pub(crate) use self::credential::classify_for_verify;
 use self::dedup::{Duplicates, Limits, Names};
 use self::lines::Lines;
 use self::passwd::{Lookup, ShadowAt};
 use self::scratch::At;
-use self::sftpgo_dump::{AtomicFile, DumpUser, DumpWriter, Filesystem, Filters, Permissions};
+pub(crate) use self::sftpgo_dump::DumpUser;
+use self::sftpgo_dump::{AtomicFile, DumpWriter, Filesystem, Filters, Permissions};
 
 /// The input formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,7 +140,7 @@ impl Options {
         }
     }
 
-    fn check(&self, has_passwd: bool) -> Result<(), ImportError> {
+    pub(crate) fn check(&self, has_passwd: bool) -> Result<(), ImportError> {
         let usage = |m| Err(ImportError::Usage(m));
         let uid_known = self.format.has_uid() && (self.format != Format::Shadow || has_passwd);
         if self.format == Format::Shadow && !has_passwd && self.home_base.is_none() {
@@ -450,7 +453,7 @@ pub fn import<R: BufRead, W: Write>(
 }
 
 /// The input again, for the extra passes that keep memory bounded.
-struct Again<'a> {
+pub(crate) struct Again<'a> {
     /// The input, read at any offset.
     file: &'a File,
     /// Where scratch files go.
@@ -479,15 +482,53 @@ fn checked_name<'l>(options: &Options, line: &'l [u8], today: i64) -> Option<&'l
     (options.usernames.is_empty() || options.usernames.iter().any(|u| u == name)).then_some(name)
 }
 
-/// `empty_dump`: finish the dump even when no user was written.
+/// The import into a dump written to `output`. `empty_dump`: finish the dump even when no
+/// user was written.
 fn run<R: BufRead, W: Write>(
+    options: &Options,
+    input: R,
+    again: Option<Again<'_>>,
+    passwd: Option<Passwd>,
+    output: W,
+    observer: &mut dyn Observer,
+    empty_dump: bool,
+) -> Result<Summary, ImportError> {
+    let mut dump = DumpWriter::new(output);
+    let summary = read_accounts(options, input, again, passwd, &mut dump, observer)?;
+    if summary.written() > 0 || empty_dump {
+        let mut out = dump.finish().map_err(io_err("writing the output"))?;
+        out.flush().map_err(io_err("writing the output"))?;
+    }
+    Ok(summary)
+}
+
+/// Where the accounts an import reads go, and how their password fields read.
+pub(crate) trait Sink {
+    /// What a password field holds.
+    fn credential(&self, field: &[u8]) -> Credential;
+    /// One account, ready to write.
+    fn user(&mut self, user: &DumpUser<'_>, hash: &[u8]) -> io::Result<()>;
+}
+
+impl<W: Write> Sink for DumpWriter<W> {
+    fn credential(&self, field: &[u8]) -> Credential {
+        classify(field)
+    }
+
+    fn user(&mut self, user: &DumpUser<'_>, _hash: &[u8]) -> io::Result<()> {
+        DumpWriter::user(self, user)
+    }
+}
+
+/// The streaming core of every import: parses, filters and checks each account of `input`
+/// and hands those that pass to `sink`.
+pub(crate) fn read_accounts<R: BufRead>(
     options: &Options,
     mut input: R,
     again: Option<Again<'_>>,
     mut passwd: Option<Passwd>,
-    output: W,
+    sink: &mut dyn Sink,
     observer: &mut dyn Observer,
-    empty_dump: bool,
 ) -> Result<Summary, ImportError> {
     options.check(passwd.is_some())?;
     let head = sniff::read_head(&mut input).map_err(io_err("reading the input"))?;
@@ -509,7 +550,6 @@ fn run<R: BufRead, W: Write>(
         None => Duplicates::in_memory(),
     };
     let mut lines = Lines::new(input);
-    let mut dump = DumpWriter::new(output);
     let mut summary = Summary::default();
 
     loop {
@@ -607,7 +647,7 @@ fn run<R: BufRead, W: Write>(
                 continue;
             }
         };
-        let password = match classify(entry.hash) {
+        let password = match sink.credential(entry.hash) {
             Credential::Hash { stored, notes } => {
                 entry.notes.extend(notes);
                 stored
@@ -630,7 +670,7 @@ fn run<R: BufRead, W: Write>(
                 continue;
             }
         };
-        dump.user(&DumpUser {
+        let user = DumpUser {
             username: name,
             status: entry.status,
             expiration_date: entry.expiration_date,
@@ -650,8 +690,9 @@ fn run<R: BufRead, W: Write>(
                 require_password_change: entry.require_password_change,
             },
             filesystem: Filesystem::default(),
-        })
-        .map_err(io_err("writing the output"))?;
+        };
+        sink.user(&user, entry.hash)
+            .map_err(io_err("writing the output"))?;
         if entry.status == 1 {
             summary.imported += 1;
         } else {
@@ -666,10 +707,6 @@ fn run<R: BufRead, W: Write>(
         });
     }
     observer.progress(lines.offset());
-    if summary.written() > 0 || empty_dump {
-        let mut out = dump.finish().map_err(io_err("writing the output"))?;
-        out.flush().map_err(io_err("writing the output"))?;
-    }
     Ok(summary)
 }
 

@@ -74,8 +74,10 @@ pub(crate) fn run(args: &LoginArgs, limits: &Limits, out: &Output) -> anyhow::Re
         .with_context(|| format!("configuration {}", args.config.display()))?;
     // The command line's limit flags, over the configuration's `[policy]`.
     limits.apply(&mut config.policy);
+    let pipeline = config
+        .pipeline()
+        .with_context(|| format!("configuration {}", args.config.display()))?;
     let password = password::read(config.policy.max_password_len, false)?;
-    let pipeline = config.pipeline();
     let request = LoginRequest {
         ip: &args.ip,
         protocol: args.protocol,
