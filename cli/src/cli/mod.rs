@@ -11,12 +11,15 @@ use passgate::scheme::pbkdf2::Pbkdf2Variant;
 use passgate::{HashParams, ParamValue, Policy, Scheme, StoredHash, VerifyError};
 use serde_json::{Value, json};
 
+mod audit;
 mod import;
 mod input;
 mod login;
 mod output;
 mod password;
 mod schemes;
+mod serve;
+mod sftpgo;
 
 use self::input::Line;
 use self::output::Output;
@@ -101,6 +104,17 @@ enum Command {
     /// Exit status: 0 every account imported, 1 some skipped or malformed, 2 nothing usable
     /// (no dump written) or a fatal error.
     Import(import::ImportArgs),
+    /// Be SFTPGo's external auth or check-password program hook: answer the login in
+    /// SFTPGo's environment from SFTPGo's stored user and the legacy `[source]`.
+    ///
+    /// Exit status: 0 answered (the answer on standard output says allow or deny), non-zero
+    /// no answer (SFTPGo denies): a configuration, source or environment error.
+    Sftpgo(sftpgo::SftpgoArgs),
+    /// Serve SFTPGo's external auth and check-password hooks over HTTP(S):
+    /// POST /sftpgo/external-auth, POST /sftpgo/check-password, GET /healthz, GET /metrics.
+    ///
+    /// SIGTERM: finish requests in flight and exit 0. SIGHUP: reload the legacy source.
+    Serve(serve::ServeArgs),
     /// List every scheme passgate reads: its identifiers, whether it verifies under the
     /// policy, whether `hash` can write it, whether it is legacy, and its limits.
     Schemes {
@@ -307,6 +321,8 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
         }
         Command::Login { args, limits } => login::run(&args, &limits, &out)?,
         Command::Import(args) => import::run(&args, out.json)?,
+        Command::Sftpgo(args) => sftpgo::run(&args)?,
+        Command::Serve(args) => serve::run(&args)?,
         Command::Schemes { limits } => schemes::run(&limits.policy(), &out)?,
         Command::Completions { shell } => {
             let mut script = Vec::new();
