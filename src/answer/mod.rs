@@ -123,7 +123,8 @@ pub enum Reason {
     /// The password is empty, too long or holds a NUL (or, for check-password's deferral,
     /// is not UTF-8).
     PasswordRefused,
-    /// A public key, keyboard-interactive or certificate login: passgate checks passwords.
+    /// No password (a public key, keyboard-interactive or certificate step): left to
+    /// SFTPGo for a user it stores, denied for one it does not.
     NotPassword,
 }
 

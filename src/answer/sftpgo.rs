@@ -62,9 +62,6 @@ pub struct ExternalAuthRequest {
     pub protocol: String,
     /// The user SFTPGo stores, when it knows one (its `password` is SFTPGo's hash).
     pub user: Option<Map<String, Value>>,
-    /// Whether a public key, keyboard-interactive answer or TLS certificate came instead of
-    /// (or with) the password.
-    pub other_method: bool,
 }
 
 impl fmt::Debug for ExternalAuthRequest {
@@ -115,13 +112,7 @@ struct ExternalAuthBody {
     #[serde(default, deserialize_with = "string_field")]
     password: String,
     #[serde(default, deserialize_with = "string_field")]
-    public_key: String,
-    #[serde(default, deserialize_with = "string_field")]
     protocol: String,
-    #[serde(default, deserialize_with = "string_field")]
-    keyboard_interactive: String,
-    #[serde(default, deserialize_with = "string_field")]
-    tls_cert: String,
     #[serde(default)]
     user: Option<Map<String, Value>>,
 }
@@ -212,9 +203,6 @@ impl ExternalAuthRequest {
         let mut b: ExternalAuthBody = parse_body(body, FIELDS)?;
         let password = Zeroizing::new(std::mem::take(&mut b.password).into_bytes());
         let request = Self {
-            other_method: !b.public_key.is_empty()
-                || !b.keyboard_interactive.is_empty()
-                || !b.tls_cert.is_empty(),
             username: b.username,
             password,
             ip: b.ip,
@@ -256,10 +244,6 @@ impl ExternalAuthRequest {
                 .unwrap_or_default(),
         );
         let request = Self {
-            other_method: ["SFTPGO_AUTHD_PUBLIC_KEY", "SFTPGO_AUTHD_TLS_CERT"]
-                .iter()
-                .any(|n| var(n).is_some_and(|v| !v.is_empty()))
-                || var("SFTPGO_AUTHD_KEYBOARD_INTERACTIVE").is_some_and(|v| v == "1"),
             username,
             password,
             ip: text("SFTPGO_AUTHD_IP")?,
@@ -566,8 +550,26 @@ impl Answerer {
             ))
         };
         let password: &[u8] = &req.password;
-        if password.is_empty() || req.other_method {
-            return deny(Reason::NotPassword, Where::Nowhere, None);
+        if password.is_empty() {
+            // A public key, keyboard-interactive or certificate step: SFTPGo checks it
+            // itself after an empty answer for a user it stores, and changes no password
+            // (`checkPasswordAfterEmptyExtAuthResponse` returns at once for an empty one).
+            return Ok(match req.user {
+                Some(_) => attempt(
+                    Outcome::Defer,
+                    Reason::NotPassword,
+                    Where::Sftpgo,
+                    None,
+                    ExternalAuthReply::Accept,
+                ),
+                None => attempt(
+                    Outcome::Deny,
+                    Reason::NotPassword,
+                    Where::Nowhere,
+                    None,
+                    ExternalAuthReply::Deny,
+                ),
+            });
         }
         if self.policy.check_password(password).is_err() {
             return deny(Reason::PasswordRefused, Where::Nowhere, None);
