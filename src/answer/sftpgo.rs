@@ -595,10 +595,20 @@ impl Answerer {
                 return deny(reason, Where::Sftpgo, None);
             }
         }
-        let sftpgo_hash = stored
+        let sftpgo_password = stored
             .and_then(|u| u.get("password"))
             .and_then(Value::as_str)
-            .filter(|h| !h.is_empty() && self.policy.identify(h).is_some());
+            .filter(|h| !h.is_empty());
+        // A lock marker where SFTPGo keeps the hash: locked, whatever the legacy source says.
+        if sftpgo_password.is_some_and(|h| {
+            crate::StoredHash::parse(h).is_err_and(|e| e.kind() == crate::ParseErrorKind::Disabled)
+        }) {
+            let Check::Wrong(reason, _) = self.dummy(password, Reason::Locked)? else {
+                return Err(AnswerError::Internal);
+            };
+            return deny(reason, Where::Sftpgo, None);
+        }
+        let sftpgo_hash = sftpgo_password.filter(|h| self.policy.identify(h).is_some());
         let (check, place) = match sftpgo_hash {
             Some(hash) => (self.check(hash, password)?, Where::Sftpgo),
             None => match accounts.account(&req.username)? {
@@ -769,4 +779,338 @@ fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::HashParams;
+    use crate::answer::{LegacySource, SourceConfig};
+    use crate::import::Format;
+
+    /// `openssl passwd -1 -salt saltsalt password`.
+    const MD5CRYPT: &str = "$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/";
+    /// `htpasswd -nbs u password`.
+    const SHA: &str = "{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=";
+
+    fn answerer(settings: AnswerSettings) -> Answerer {
+        let policy = Policy {
+            preferred: HashParams::Bcrypt { cost: 4 },
+            ..Policy::default()
+        };
+        Answerer::new(policy, settings)
+    }
+
+    /// An htpasswd source: alice ({SHA}), bob (md5crypt), carol locked.
+    fn source() -> (LegacySource, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!(
+            "passgate-answer-unit-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("htpasswd");
+        std::fs::write(
+            &path,
+            format!("alice:{SHA}\nbob:{MD5CRYPT}\ncarol:!{MD5CRYPT}\n"),
+        )
+        .unwrap();
+        let mut config = SourceConfig::new(Format::Htpasswd, &path);
+        config.home_base = Some("/srv".into());
+        (LegacySource::open(config).unwrap(), dir)
+    }
+
+    fn ext(username: &str, password: &str, user: Option<Value>) -> ExternalAuthRequest {
+        ExternalAuthRequest {
+            username: username.into(),
+            password: Zeroizing::new(password.as_bytes().to_vec()),
+            ip: "192.0.2.1".into(),
+            protocol: "SSH".into(),
+            user: user.map(|u| u.as_object().unwrap().clone()),
+        }
+    }
+
+    fn known(password_hash: &str) -> Value {
+        json!({"id": 7, "username": "alice", "status": 1, "password": password_hash,
+               "home_dir": "/h", "filters": {"password_strength": 0}})
+    }
+
+    #[test]
+    fn external_auth_decisions() {
+        let (src, dir) = source();
+        let a = answerer(AnswerSettings::default());
+        let run = |r: &ExternalAuthRequest| a.external_auth(r, &src).unwrap();
+
+        // Only in the legacy source: the importer's user, no password in it.
+        let got = run(&ext("alice", "password", None));
+        assert_eq!(
+            (got.outcome, got.reason),
+            (Outcome::Allow, Reason::Imported)
+        );
+        assert_eq!(got.scheme, Some(Scheme::HtpasswdSha1));
+        let ExternalAuthReply::User(u) = &got.reply else {
+            panic!("{:?}", got.reply)
+        };
+        assert_eq!(u["username"], "alice");
+        assert_eq!(u["home_dir"], "/srv/alice");
+        assert_eq!(u["status"], 1);
+        assert!(!u.contains_key("password"));
+        assert!(
+            !String::from_utf8(got.reply.to_body())
+                .unwrap()
+                .contains("password")
+        );
+
+        for (name, pw, reason) in [
+            ("alice", "wrong", Reason::WrongPassword),
+            ("bob", "wrong", Reason::WrongPassword),
+            ("carol", "password", Reason::Locked),
+            ("nobody", "password", Reason::UnknownUser),
+        ] {
+            let got = run(&ext(name, pw, None));
+            assert_eq!((got.outcome, got.reason), (Outcome::Deny, reason), "{name}");
+            assert_eq!(got.reply.to_body(), br#"{"username":""}"#);
+        }
+
+        // Known to SFTPGo with a hash passgate reads: that hash decides, not the source.
+        let got = run(&ext("alice", "password", Some(known(MD5CRYPT))));
+        assert_eq!(
+            (got.reply.clone(), got.place),
+            (ExternalAuthReply::Accept, Where::Sftpgo)
+        );
+        assert!(got.reply.to_body().is_empty());
+        let got = run(&ext("alice", "wrong", Some(known(MD5CRYPT))));
+        assert_eq!(got.reply, ExternalAuthReply::Deny);
+        // A lock marker in SFTPGo's user denies; no fallback to the source.
+        let got = run(&ext("alice", "password", Some(known("!"))));
+        assert_eq!((got.outcome, got.reason), (Outcome::Deny, Reason::Locked));
+        // A hash passgate cannot read: the legacy source decides.
+        let got = run(&ext("alice", "password", Some(known("plain-or-unknown"))));
+        assert_eq!(
+            (got.reply.clone(), got.place),
+            (ExternalAuthReply::Accept, Where::Legacy)
+        );
+        let got = run(&ext("dave", "password", Some(known(""))));
+        assert_eq!(got.reason, Reason::NoReadableHash);
+        // Disabled or expired in SFTPGo: denied before any hash.
+        let mut disabled = known(MD5CRYPT);
+        disabled["status"] = json!(0);
+        assert_eq!(
+            run(&ext("alice", "password", Some(disabled))).reason,
+            Reason::Disabled
+        );
+        let mut expired = known(MD5CRYPT);
+        expired["expiration_date"] = json!(1000);
+        assert_eq!(
+            run(&ext("alice", "password", Some(expired))).reason,
+            Reason::Expired
+        );
+        // No password (a key login): left to SFTPGo for a known user only.
+        let got = run(&ext("alice", "", Some(known(MD5CRYPT))));
+        assert_eq!(
+            (got.outcome, got.reply),
+            (Outcome::Defer, ExternalAuthReply::Accept)
+        );
+        assert_eq!(run(&ext("alice", "", None)).reply, ExternalAuthReply::Deny);
+        // A NUL or an overlong password never reaches a hash.
+        assert_eq!(
+            run(&ext("alice", "pass\0word", None)).reason,
+            Reason::PasswordRefused
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn retire_and_the_entropy_rule() {
+        let (src, dir) = source();
+        let retire = |min_entropy| {
+            answerer(AnswerSettings {
+                retire: true,
+                min_entropy,
+                ..AnswerSettings::default()
+            })
+        };
+        let a = retire(0.0);
+        let got = a.external_auth(&ext("alice", "password", Some(known(MD5CRYPT))), &src);
+        let got = got.unwrap();
+        assert_eq!(got.reason, Reason::Retired);
+        let ExternalAuthReply::User(u) = &got.reply else {
+            panic!()
+        };
+        assert_eq!(u["filters"]["hooks"]["external_auth_disabled"], true);
+        assert_eq!(
+            (u["id"].clone(), u["home_dir"].clone()),
+            (json!(7), json!("/h"))
+        );
+        assert!(!u.contains_key("password"));
+        // Imported users are retired at once too.
+        let got = a
+            .external_auth(&ext("bob", "password", None), &src)
+            .unwrap();
+        let ExternalAuthReply::User(u) = &got.reply else {
+            panic!()
+        };
+        assert_eq!(u["filters"]["hooks"]["external_auth_disabled"], true);
+
+        // "password" has 7 distinct letters, 8 counted: 8 × log2(26) ≈ 37.6 bits.
+        let weak = retire(40.0)
+            .external_auth(&ext("alice", "password", Some(known(MD5CRYPT))), &src)
+            .unwrap();
+        assert_eq!(
+            (weak.reason, weak.reply),
+            (Reason::VerifiedWeak, ExternalAuthReply::Accept)
+        );
+        let ok = retire(37.0)
+            .external_auth(&ext("alice", "password", Some(known(MD5CRYPT))), &src)
+            .unwrap();
+        assert_eq!(ok.reason, Reason::Retired);
+        // The user's own password_strength comes first.
+        let mut strict = known(MD5CRYPT);
+        strict["filters"]["password_strength"] = json!(50);
+        let got = retire(0.0)
+            .external_auth(&ext("alice", "password", Some(strict)), &src)
+            .unwrap();
+        assert_eq!(got.reason, Reason::VerifiedWeak);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn check_password_decisions() {
+        let (src, dir) = source();
+        let req = |name: &str, pw: &[u8]| CheckPasswordRequest {
+            username: name.into(),
+            password: Zeroizing::new(pw.to_vec()),
+            ip: String::new(),
+            protocol: "FTP".into(),
+        };
+        let a = answerer(AnswerSettings::default());
+        let body = |name: &str, pw: &[u8]| {
+            let got = a.check_password(&req(name, pw), &src).unwrap();
+            String::from_utf8(got.reply.to_body().to_vec()).unwrap()
+        };
+        assert_eq!(body("alice", b"password"), r#"{"status":1}"#);
+        assert_eq!(body("bob", b"password"), r#"{"status":1}"#);
+        assert_eq!(body("bob", b"wrong"), r#"{"status":0}"#);
+        assert_eq!(body("carol", b"password"), r#"{"status":0}"#);
+        assert_eq!(
+            body("dave", b"pa\"ss"),
+            r#"{"status":2,"to_verify":"pa\"ss"}"#
+        );
+        // Not UTF-8: cannot be handed back as a JSON string unchanged.
+        assert_eq!(body("dave", b"\xff"), r#"{"status":0}"#);
+        let deny = answerer(AnswerSettings {
+            without_legacy: WithoutLegacy::Deny,
+            ..AnswerSettings::default()
+        });
+        let got = deny
+            .check_password(&req("dave", b"password"), &src)
+            .unwrap();
+        assert_eq!(
+            (got.reply, got.reason),
+            (CheckPasswordReply::Deny, Reason::UnknownUser)
+        );
+        // No source at all.
+        let got = a.check_password(&req("alice", b"password"), &()).unwrap();
+        assert_eq!(got.outcome, Outcome::Defer);
+        assert!(!format!("{:?}", got.reply).contains("password"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn requests_as_sftpgo_sends_them() {
+        let r = ExternalAuthRequest::from_json(
+            br#"{"username":"u","ip":"::1","password":"p","public_key":"","protocol":"SSH",
+                 "keyboard_interactive":"","tls_cert":"","user":{"username":"u","password":"$1$x"},
+                 "future_field":[1]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (r.username.as_str(), r.password.as_slice()),
+            ("u", &b"p"[..])
+        );
+        assert!(r.user.is_some());
+        let r = ExternalAuthRequest::from_json(br#"{"username":"u","password":null,"user":null}"#)
+            .unwrap();
+        assert!(r.password.is_empty() && r.user.is_none());
+        const MARK: &str = "MARKER-9f2c";
+        for (body, err) in [
+            (format!("[\"{MARK}\"]"), RequestError::NotJson),
+            (format!("{{\"username\":\"{MARK}"), RequestError::NotJson),
+            (
+                format!("{{\"username\":5,\"password\":\"{MARK}\"}}"),
+                RequestError::Field("username"),
+            ),
+            (
+                format!("{{\"username\":\"u\",\"user\":\"{MARK}\"}}"),
+                RequestError::Field("user"),
+            ),
+            (
+                format!("{{\"username\":\"u\",\"password\":{{\"{MARK}\":1}}}}"),
+                RequestError::Field("password"),
+            ),
+            (
+                format!("{{\"password\":\"{MARK}\"}}"),
+                RequestError::Field("username"),
+            ),
+            (
+                format!("{{\"username\":\"a\\nb\",\"password\":\"{MARK}\"}}"),
+                RequestError::Value("username"),
+            ),
+            (
+                format!("{{\"username\":\"u\",\"user\":{{\"password\":[\"{MARK}\"]}}}}"),
+                RequestError::Field("user.password"),
+            ),
+        ] {
+            let got = ExternalAuthRequest::from_json(body.as_bytes()).unwrap_err();
+            assert_eq!(got, err, "{body}");
+            assert!(!got.to_string().contains(MARK));
+        }
+        assert_eq!(
+            ExternalAuthRequest::from_json(b"{\"username\":\"\xff\"}").unwrap_err(),
+            RequestError::NotJson
+        );
+        let big = format!("{{\"username\":\"{}\"}}", "a".repeat(MAX_OUTPUT));
+        assert_eq!(
+            CheckPasswordRequest::from_json(big.as_bytes()).unwrap_err(),
+            RequestError::TooLarge
+        );
+
+        let env = |vars: &'static [(&'static str, &'static [u8])]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| std::ffi::OsStr::from_bytes(v).to_owned())
+            }
+        };
+        let r = ExternalAuthRequest::from_env(env(&[
+            ("SFTPGO_AUTHD_USERNAME", b"u"),
+            ("SFTPGO_AUTHD_USER", b""),
+            ("SFTPGO_AUTHD_PASSWORD", b"\xffraw"),
+            ("SFTPGO_AUTHD_PROTOCOL", b"FTP"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            (r.password.as_slice(), r.user.is_none()),
+            (&b"\xffraw"[..], true)
+        );
+        assert_eq!(
+            ExternalAuthRequest::from_env(env(&[("SFTPGO_AUTHD_PASSWORD", b"p")])).unwrap_err(),
+            RequestError::MissingVariable("SFTPGO_AUTHD_USERNAME")
+        );
+        assert_eq!(
+            ExternalAuthRequest::from_env(env(&[
+                ("SFTPGO_AUTHD_USERNAME", b"u"),
+                ("SFTPGO_AUTHD_USER", b"[1]"),
+            ]))
+            .unwrap_err(),
+            RequestError::Field("SFTPGO_AUTHD_USER")
+        );
+        let r = CheckPasswordRequest::from_env(env(&[
+            ("SFTPGO_AUTHD_USERNAME", b"u"),
+            ("SFTPGO_AUTHD_PASSWORD", b"p"),
+        ]))
+        .unwrap();
+        assert!(!format!("{r:?}").contains("\"p\""));
+    }
 }

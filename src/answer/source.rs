@@ -539,3 +539,130 @@ fn load(config: &SourceConfig, only: Option<&str>) -> Result<Snapshot, SourceErr
         stamps,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// `openssl passwd -1 -salt saltsalt password`.
+    const MD5CRYPT: &str = "$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/";
+
+    fn dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!(
+            "passgate-source-unit-{name}-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    /// Sets the file's modification time `secs` seconds back, as if written then.
+    fn age(path: &Path, secs: u64) {
+        let t = SystemTime::now() - Duration::from_secs(secs);
+        File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
+    }
+
+    #[test]
+    fn shadow_with_passwd_and_one_user_reads() {
+        let d = dir("shadow");
+        let (shadow, passwd) = (d.join("shadow"), d.join("passwd"));
+        std::fs::write(
+            &shadow,
+            format!(
+                "root:*:19000:0:99999:7:::\nann:{MD5CRYPT}:19000:0:99999:7:::\n\
+                 old:{MD5CRYPT}:19000:0:99999:7::1:\nann:$1$dup$:19000::::::\nbad line\n"
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            &passwd,
+            "root:x:0:0::/root:/bin/sh\nann:x:1001:1001::/home/ann:/bin/sh\nold:x:1002:1002::/home/old:/bin/sh\n",
+        )
+        .unwrap();
+        let mut config = SourceConfig::new(Format::Shadow, &shadow);
+        config.passwd = Some(passwd.clone());
+        config.check().unwrap();
+        let source = LegacySource::open(config.clone()).unwrap();
+        let snap = source.snapshot();
+        // root is locked (kept, disabled); the duplicate and the bad line gave nothing.
+        assert_eq!(snap.len(), 3);
+        assert_eq!(snap.problems(), 2);
+        let ann = snap.get("ann").unwrap();
+        assert_eq!(ann.hash(), MD5CRYPT);
+        assert!(ann.is_enabled() && !ann.is_expired_at(0));
+        let user = ann.sftpgo_user();
+        assert_eq!(
+            (user["uid"].clone(), user["home_dir"].clone()),
+            (1001.into(), "/home/ann".into())
+        );
+        assert!(user.get("password").is_none());
+        assert!(!format!("{ann:?}").contains("saltsalt"));
+        let root = snap.get("root").unwrap();
+        assert!(!root.is_enabled() && root.hash().is_empty());
+        // Expired on day 1 of the epoch.
+        assert!(snap.get("old").unwrap().is_expired_at(86_400_000));
+
+        let one = LegacySource::read_one(&config, "ann").unwrap().unwrap();
+        assert_eq!(&one, ann);
+        assert!(LegacySource::read_one(&config, "nobody").unwrap().is_none());
+        std::fs::remove_dir_all(d).unwrap();
+    }
+
+    #[test]
+    fn reloads_once_settled_and_keeps_the_old_accounts_on_failure() {
+        let d = dir("reload");
+        let path = d.join("htpasswd");
+        std::fs::write(&path, format!("a:{MD5CRYPT}\n")).unwrap();
+        age(&path, 60);
+        let mut config = SourceConfig::new(Format::Htpasswd, &path);
+        config.home_base = Some("/srv".into());
+        config.poll = Duration::from_secs(1);
+        let source = LegacySource::open(config).unwrap();
+        assert_eq!(source.reload_if_changed().unwrap(), Reload::Unchanged);
+
+        // Just written: left until it has settled for a poll interval.
+        std::fs::write(&path, format!("a:{MD5CRYPT}\nb:{MD5CRYPT}\n")).unwrap();
+        assert_eq!(source.reload_if_changed().unwrap(), Reload::Settling);
+        assert!(source.account("b").is_none());
+        age(&path, 5);
+        assert_eq!(source.reload_if_changed().unwrap(), Reload::Loaded(2));
+        assert!(source.account("b").is_some());
+        assert_eq!(source.reload_if_changed().unwrap(), Reload::Unchanged);
+
+        // A file of another format: refused, the accounts in use stay.
+        std::fs::write(&path, "x:y:0:0:99999:7:::\nz:y:0:0:99999:7:::\n").unwrap();
+        age(&path, 5);
+        assert!(matches!(
+            source.reload_if_changed(),
+            Err(SourceError::Import { .. })
+        ));
+        assert_eq!(source.snapshot().len(), 2);
+        // Gone: an error, the accounts stay.
+        std::fs::remove_file(&path).unwrap();
+        assert!(matches!(source.reload(), Err(SourceError::Io { .. })));
+        assert!(source.account("a").is_some());
+        // Back, through a rename: a forced reload reads it at once.
+        let tmp = d.join("new");
+        std::fs::write(&tmp, format!("c:{MD5CRYPT}\n")).unwrap();
+        std::fs::rename(&tmp, &path).unwrap();
+        assert_eq!(source.reload().unwrap(), Reload::Loaded(1));
+        assert!(source.account("a").is_none() && source.account("c").is_some());
+        std::fs::remove_dir_all(d).unwrap();
+    }
+
+    #[test]
+    fn only_regular_files() {
+        let config = SourceConfig::new(Format::Htpasswd, "/dev/zero");
+        assert!(matches!(
+            LegacySource::open(config),
+            Err(SourceError::Io { .. })
+        ));
+    }
+}
