@@ -469,11 +469,13 @@ async fn answer<R: Send + 'static>(
         elapsed: started.elapsed(),
     }
     .write(service.log);
-    let bytes = body(&attempt.reply);
+    // Moved into the response, not copied: a deferral's body holds the password.
+    let mut bytes = body(&attempt.reply);
+    let bytes = std::mem::take(&mut *bytes);
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "application/json")],
-        bytes.to_vec(),
+        bytes,
     )
         .into_response()
 }
