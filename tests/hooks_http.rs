@@ -240,7 +240,7 @@ fn external_auth_request_and_answers() {
     }
     assert_eq!(
         call("/empty", None).unwrap(),
-        ExternalAuthAnswer::UseStoredCredentials
+        ExternalAuthAnswer::AuthenticatedAsStored
     );
     assert_eq!(call("/denied", None).unwrap(), ExternalAuthAnswer::Denied);
     assert_eq!(
@@ -430,4 +430,67 @@ fn pipeline_with_http_external_auth() {
             .is_ok()
     );
     assert!(pipeline.store().load("alias").unwrap().is_none());
+}
+
+/// An empty 200 answer authenticates a stored user: the login password's hash replaces a
+/// stored hash that does not verify it; an unknown user is denied.
+#[test]
+fn pipeline_with_http_external_auth_empty_answer() {
+    let server = TestServer::start(|seen| {
+        if seen.json()["password"] == "nope" {
+            reply(401, "")
+        } else {
+            reply(200, "")
+        }
+    });
+    let mut policy = Policy::default();
+    policy.preferred = HashParams::Bcrypt { cost: 4 };
+    let kept = policy.hash(policy.preferred, b"password").unwrap();
+    let store = MemoryStore::new([User::from_value(
+        json!({"id": 3, "username": "hal", "status": 1, "password": kept, "x": [1]}),
+    )
+    .unwrap()]);
+    let hooks = SftpgoHooks {
+        external_auth: Some(server.hook("/auth")),
+        ..SftpgoHooks::default()
+    };
+    let pipeline = Pipeline::new(policy, store).with_sftpgo(hooks);
+    let stored = || pipeline.store().load("hal").unwrap().unwrap();
+    let deny = Outcome::Deny {
+        counts_as_failure: true,
+    };
+
+    let r = pipeline.login(&LoginRequest::new("hal", b"password"));
+    assert_eq!((r.outcome, r.rehashed), (Outcome::Allow, false));
+    assert_eq!(stored().password(), Some(kept.as_str()));
+
+    let r = pipeline.login(&LoginRequest::new("hal", "n\u{e9}w".as_bytes()));
+    assert_eq!(
+        (r.outcome, &r.reason, r.rehashed),
+        (Outcome::Allow, &Reason::ExternalAuth, true)
+    );
+    let hal = stored();
+    assert!(
+        pipeline
+            .policy()
+            .verify(hal.password().unwrap(), "n\u{e9}w".as_bytes())
+            .is_ok()
+    );
+    assert!(
+        pipeline
+            .policy()
+            .verify(hal.password().unwrap(), b"password")
+            .is_err()
+    );
+    assert_eq!((hal.id(), &hal.fields()["x"]), (3, &json!([1])));
+    // The request carried the user as stored then.
+    assert_eq!(server.seen()[1].json()["user"]["password"], kept.as_str());
+
+    assert_eq!(
+        pipeline.login(&LoginRequest::new("hal", b"nope")).outcome,
+        deny
+    );
+    let r = pipeline.login(&LoginRequest::new("ghost", b"password"));
+    assert_eq!((r.outcome, &r.reason), (deny, &Reason::UnknownUser));
+    assert!(pipeline.store().load("ghost").unwrap().is_none());
 }

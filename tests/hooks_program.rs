@@ -16,8 +16,8 @@ use passgate::hooks::sftpgo::{
     Protocol, SftpgoHooks,
 };
 use passgate::hooks::{
-    Hook, HookCall, HookError, HookSpecError, LoginRequest, MAX_OUTPUT, MemoryStore, Outcome,
-    Pipeline, User,
+    Hook, HookCall, HookError, HookName, HookSpecError, LoginRequest, MAX_OUTPUT, MemoryStore,
+    Outcome, Pipeline, Reason, User, UserStore as _,
 };
 use passgate::{HashParams, Policy};
 use serde_json::{Value, json};
@@ -403,11 +403,12 @@ fn sftpgo_program_contracts() {
         other => panic!("{other:?}"),
     }
 
-    // External auth: empty = stored credentials decide; empty username = denied; no user = "".
+    // External auth: empty = authenticated as the stored user; empty username = denied;
+    // no user = "".
     let hook = compiled(&[("HOOK_DUMP", dump_str)]);
     assert_eq!(
         sftpgo::external_auth(&hook, "x", b"pw", None, &CTX).unwrap(),
-        ExternalAuthAnswer::UseStoredCredentials
+        ExternalAuthAnswer::AuthenticatedAsStored
     );
     assert_eq!(get("SFTPGO_AUTHD_USER"), "");
     let hook = compiled(&[("HOOK_ANSWER", r#"{"username":""}"#)]);
@@ -452,6 +453,79 @@ fn sftpgo_program_contracts() {
     assert_eq!(get("SFTPGO_LOGIND_METHOD"), "password");
     let sent: Value = serde_json::from_str(&get("SFTPGO_LOGIND_USER")).unwrap();
     assert_eq!(sent, json!({"username": "dave", "id": 9}));
+}
+
+fn fast_policy() -> Policy {
+    let mut policy = Policy::default();
+    policy.preferred = HashParams::Bcrypt { cost: 4 };
+    policy
+}
+
+const DENY: Outcome = Outcome::Deny {
+    counts_as_failure: true,
+};
+
+/// An empty external auth answer authenticates a stored user: a stored hash that does not
+/// verify the login password is replaced by its hash; an unknown user is denied.
+#[test]
+fn external_auth_empty_answer_in_the_pipeline() {
+    let dir = scratch("ext-empty");
+    let seen = dir.join("seen");
+    // Answers empty, except for the password "nope"; notes the stored hash it was given.
+    let body = format!(
+        "printf '%s\\n' \"$SFTPGO_AUTHD_USER\" >> {}\n[ \"$SFTPGO_AUTHD_PASSWORD\" = nope ] && echo '{{\"username\":\"\"}}'\nexit 0",
+        seen.display()
+    );
+    let policy = fast_policy();
+    let kept = policy.hash(policy.preferred, b"password").unwrap();
+    let store = MemoryStore::new([User::from_value(
+        json!({"id": 7, "username": "gus", "status": 1, "password": kept, "home_dir": "/g"}),
+    )
+    .unwrap()]);
+    let hooks = SftpgoHooks {
+        external_auth: Some(sh(&dir, "ext.sh", &body)),
+        ..SftpgoHooks::default()
+    };
+    let pipeline = Pipeline::new(policy, store).with_sftpgo(hooks);
+    let stored = || pipeline.store().load("gus").unwrap().unwrap();
+
+    let r = pipeline.login(&LoginRequest::new("gus", b"password"));
+    assert_eq!(
+        (r.outcome, &r.reason, r.rehashed),
+        (Outcome::Allow, &Reason::ExternalAuth, false)
+    );
+    assert_eq!(stored().password(), Some(kept.as_str()));
+
+    let r = pipeline.login(&LoginRequest::new("gus", PASSWORD.as_bytes()));
+    assert_eq!((r.outcome, r.rehashed), (Outcome::Allow, true));
+    let replaced = stored();
+    let hash = replaced.password().unwrap();
+    assert!(pipeline.policy().verify(hash, PASSWORD.as_bytes()).is_ok());
+    assert!(pipeline.policy().verify(hash, b"password").is_err());
+    assert_eq!(
+        (replaced.id(), &replaced.fields()["home_dir"]),
+        (7, &json!("/g"))
+    );
+    // The hook was given the stored user each time, the hash as it was then.
+    let lines = fs::read_to_string(&seen).unwrap();
+    let sent: Vec<Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(sent[0]["password"], kept.as_str());
+    assert_eq!(sent[1]["password"], kept.as_str());
+
+    // The hook's "no" still denies, and leaves the hash alone.
+    let r = pipeline.login(&LoginRequest::new("gus", b"nope"));
+    assert_eq!(
+        (r.outcome, &r.reason),
+        (DENY, &Reason::HookDenied(HookName::ExternalAuth))
+    );
+    assert_eq!(stored().password(), Some(hash));
+
+    let r = pipeline.login(&LoginRequest::new("nobody", b"password"));
+    assert_eq!((r.outcome, &r.reason), (DENY, &Reason::UnknownUser));
+    assert!(pipeline.store().load("nobody").unwrap().is_none());
 }
 
 #[test]
@@ -563,8 +637,7 @@ fn post_login_runs_off_the_callers_path_and_never_changes_the_outcome() {
         d = done.display()
     );
     let post = sh(&dir, "post.sh", &body);
-    let mut policy = Policy::default();
-    policy.preferred = HashParams::Bcrypt { cost: 4 };
+    let policy = fast_policy();
     let store = MemoryStore::new([User::from_value(json!({"username": "erin", "status": 1,
         "password": "$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/"}))
     .unwrap()]);

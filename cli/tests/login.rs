@@ -268,13 +268,40 @@ fi"#;
     assert!(verifies(eve["password"].as_str().unwrap(), "ldap-pass"));
     // {"username":""}: denied.
     assert_outcome(&s.login("eve", "bad", &[]), "deny", true);
-    // Empty answer: the stored credentials must match too.
-    assert_outcome(&s.login("dina", "use-stored", &[]), "deny", true);
+    // Empty answer, right password: authenticated; the md5crypt hash is rehashed as on any
+    // login, the other fields stay.
+    let before = s.user("dina").unwrap();
     let out = s.login("dina", "password", &[]);
     assert_outcome(&out, "allow", false);
-    assert_eq!(json_out(&out)["reason_code"], "verified");
-    // Empty answer for a user that does not exist: denied.
-    assert_outcome(&s.login("ghost", "password", &[]), "deny", true);
+    let v = json_out(&out);
+    assert_eq!(
+        (v["reason_code"].clone(), v["rehashed"].clone()),
+        (json!("external_auth"), json!(true))
+    );
+    let dina = s.user("dina").unwrap();
+    let rehashed = dina["password"].as_str().unwrap().to_owned();
+    assert!(verifies(&rehashed, "password"));
+    // Again: the hash verifies and is the preferred one, nothing changes.
+    let out = s.login("dina", "password", &[]);
+    assert_eq!(json_out(&out)["rehashed"], false);
+    assert_eq!(s.user("dina").unwrap()["password"], rehashed.as_str());
+    // Empty answer, another password: authenticated, and its hash replaces the stored one.
+    let out = s.login("dina", "use-stored", &[]);
+    assert_outcome(&out, "allow", false);
+    assert_eq!(json_out(&out)["reason_code"], "external_auth");
+    let mut dina = s.user("dina").unwrap();
+    let hash = dina["password"].as_str().unwrap().to_owned();
+    assert!(
+        verifies(&hash, "use-stored") && !verifies(&hash, "password"),
+        "{hash}"
+    );
+    dina["password"] = before["password"].clone();
+    assert_eq!(dina, before);
+    // Empty answer for a user that does not exist: denied, and not created.
+    let out = s.login("ghost", "password", &[]);
+    assert_outcome(&out, "deny", true);
+    assert_eq!(json_out(&out)["reason_code"], "unknown_user");
+    assert!(s.user("ghost").is_none());
 }
 
 #[test]

@@ -181,7 +181,12 @@ impl<S: UserStore> Pipeline<S> {
                 Ok(ExternalAuthAnswer::Authenticated(map)) => {
                     return self.external_user(req, user, map);
                 }
-                Ok(ExternalAuthAnswer::UseStoredCredentials) => {}
+                Ok(ExternalAuthAnswer::AuthenticatedAsStored) => {
+                    // An unknown user is denied below, after a dummy verification.
+                    if let Some(stored) = user {
+                        return self.external_empty_answer(req.password, stored);
+                    }
+                }
             }
         } else if let Some(hook) = &self.sftpgo.pre_login {
             let value = user
@@ -442,6 +447,68 @@ impl<S: UserStore> Pipeline<S> {
         }
     }
 
+    /// An empty external auth answer for a stored user, as SFTPGo takes it since 2.6.0
+    /// (`checkPasswordAfterEmptyExtAuthResponse`): the hook vouched for the login password,
+    /// so a stored hash that does not verify it (or no hash at all) is replaced by its hash
+    /// in the preferred scheme; one that verifies it stays, or is rehashed as on any login.
+    /// This happens before the login conditions are checked, as in SFTPGo: a disabled user's
+    /// hash is replaced too, and the login is denied all the same.
+    fn external_empty_answer(&self, password: &[u8], user: User) -> Step {
+        let (user, rehashed) = match self.adopt_login_password(password, user) {
+            Ok(adopted) => adopted,
+            Err(step) => return step,
+        };
+        if let Some(mut refusal) = self.login_conditions(user.clone(), password, true) {
+            refusal.rehashed = rehashed;
+            return refusal;
+        }
+        Step {
+            rehashed,
+            ..Step::allow(Reason::ExternalAuth, user)
+        }
+    }
+
+    /// Makes the stored hash one that verifies `password`; returns the user and whether its
+    /// stored hash was replaced. A store that changed meanwhile keeps its change (this login
+    /// goes on with the hash it made); one that cannot be written is logged, as a rehash
+    /// that cannot be stored is.
+    fn adopt_login_password(&self, password: &[u8], user: User) -> Result<(User, bool), Step> {
+        let old = user.password().map(str::to_owned);
+        let checked = old.as_deref().map(|stored| {
+            if self.rehash {
+                self.policy.verify_and_update(stored, password)
+            } else {
+                self.policy.verify(stored, password).map(|v| (v, None))
+            }
+        });
+        let new = match checked {
+            Some(Ok((_, None))) => return Ok((user, false)),
+            Some(Ok((_, Some(new)))) => new,
+            Some(Err(e @ VerifyError::ResourceExhausted(_))) => {
+                return Err(Step::temp_fail(Reason::Verify(e), Some(user)));
+            }
+            // A mismatch, a refused or malformed hash, or none: SFTPGo stores the new one.
+            Some(Err(_)) | None => match self.policy.hash(self.policy.preferred, password) {
+                Ok(h) => h,
+                Err(e) => return Err(Step::temp_fail(Reason::Hash(e), Some(user))),
+            },
+        };
+        let updated = self.store.modify(user.username(), &mut |current| {
+            let current = current.filter(|c| c.password() == old.as_deref())?;
+            let mut changed = current.clone();
+            changed.set_password(new.clone());
+            Some(changed)
+        });
+        match updated {
+            Ok(Some(u)) if u.password() == Some(new.as_str()) => return Ok((u, true)),
+            Ok(_) => {}
+            Err(e) => log::warn!(target: "passgate::hooks", "new password not stored: {e}"),
+        }
+        let mut user = user;
+        user.set_password(new);
+        Ok((user, false))
+    }
+
     /// Starts the post-login notification, if one is configured for this outcome.
     fn notify(&self, req: &LoginRequest<'_>, step: &Step) -> Option<JoinHandle<()>> {
         let success = step.outcome == Outcome::Allow;
@@ -610,10 +677,35 @@ mod tests {
         assert_eq!(dummies(&p, "sha", b"wrong"), (deny, 1));
     }
 
+    /// A scratch directory for hook scripts, removed when dropped.
+    struct Scripts(std::path::PathBuf);
+
+    impl Scripts {
+        fn new(name: &str) -> Self {
+            let dir = std::env::temp_dir().join(format!("passgate-{name}-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            Self(dir)
+        }
+
+        /// A program hook running `body` under `/bin/sh`.
+        fn hook(&self, name: &str, body: &str) -> crate::hooks::Hook {
+            let path = self.0.join(name);
+            std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+                .unwrap();
+            crate::hooks::Hook::program(&path).unwrap()
+        }
+    }
+
+    impl Drop for Scripts {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
     #[test]
     fn a_check_password_denial_costs_a_dummy_verification() {
-        let dir = std::env::temp_dir().join(format!("passgate-pad-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = Scripts::new("pad");
         let mut hooks = SftpgoHooks::default();
         // Rejected, broken, or an empty part to verify (which the password checks refuse).
         let cases = [
@@ -622,11 +714,7 @@ mod tests {
             ("empty.sh", "echo '{\"status\":2,\"to_verify\":\"\"}'"),
         ];
         for (name, body) in cases {
-            let path = dir.join(name);
-            std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
-            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-                .unwrap();
-            hooks.check_password = Some(crate::hooks::Hook::program(&path).unwrap());
+            hooks.check_password = Some(dir.hook(name, body));
             let store = MemoryStore::new([user(
                 json!({"username": "md5", "status": 1, "password": MD5CRYPT}),
             )]);
@@ -635,7 +723,136 @@ mod tests {
             assert!(matches!(outcome, Outcome::Deny { .. }), "{name}");
             assert_eq!(n, 1, "{name}");
         }
-        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_empty_external_auth_answer_authenticates_a_stored_user() {
+        let dir = Scripts::new("ext-empty");
+        let hooks = SftpgoHooks {
+            external_auth: Some(dir.hook("empty.sh", "exit 0")),
+            ..SftpgoHooks::default()
+        };
+        let bcrypt = policy().hash(policy().preferred, b"password").unwrap();
+        let store = MemoryStore::new([
+            user(json!({"id": 1, "username": "bc", "status": 1, "password": bcrypt})),
+            user(
+                json!({"id": 2, "username": "md5", "status": 1, "password": MD5CRYPT,
+                "home_dir": "/h"}),
+            ),
+            user(json!({"id": 3, "username": "off", "status": 0, "password": MD5CRYPT})),
+            user(json!({"id": 4, "username": "nopw", "status": 1})),
+        ]);
+        let p = Pipeline::new(policy(), store).with_sftpgo(hooks);
+        let stored = |name: &str| p.store().load(name).unwrap().unwrap();
+
+        // The stored hash verifies the password: nothing changes.
+        let r = p.login(&LoginRequest::new("bc", b"password"));
+        assert_eq!(
+            (r.outcome, &r.reason, r.rehashed),
+            (Outcome::Allow, &Reason::ExternalAuth, false)
+        );
+        assert_eq!(stored("bc").password(), Some(bcrypt.as_str()));
+
+        // Another password: the hook vouched for it, so its hash replaces the stored one.
+        let r = p.login(&LoginRequest::new("bc", b"another one"));
+        assert_eq!(
+            (r.outcome, &r.reason, r.rehashed),
+            (Outcome::Allow, &Reason::ExternalAuth, true)
+        );
+        let new = stored("bc").password().unwrap().to_owned();
+        assert!(new.starts_with("$2a$04$"), "{new}");
+        assert!(p.policy().verify(&new, b"another one").is_ok());
+        assert_eq!(
+            p.policy().verify(&new, b"password").unwrap_err(),
+            VerifyError::Mismatch
+        );
+
+        // A legacy hash that verifies is rehashed, as on any login; other fields stay.
+        let r = p.login(&LoginRequest::new("md5", b"password"));
+        assert_eq!((r.outcome, r.rehashed), (Outcome::Allow, true));
+        let md5 = stored("md5");
+        assert!(
+            p.policy()
+                .verify(md5.password().unwrap(), b"password")
+                .is_ok()
+        );
+        assert_eq!((md5.id(), &md5.fields()["home_dir"]), (2, &json!("/h")));
+
+        // A user without a password gets one.
+        let r = p.login(&LoginRequest::new("nopw", b"first"));
+        assert_eq!(r.outcome, Outcome::Allow);
+        assert!(
+            p.policy()
+                .verify(stored("nopw").password().unwrap(), b"first")
+                .is_ok()
+        );
+
+        // A disabled user is denied, after its hash was replaced (SFTPGo's order).
+        let deny = Outcome::Deny {
+            counts_as_failure: true,
+        };
+        let (outcome, n) = dummies(&p, "off", b"other");
+        assert_eq!((outcome, n), (deny, 1));
+        assert!(
+            p.policy()
+                .verify(stored("off").password().unwrap(), b"other")
+                .is_ok()
+        );
+
+        // An unknown user is denied after a dummy verification, and not created.
+        assert_eq!(dummies(&p, "ghost", b"password"), (deny, 1));
+        let r = p.login(&LoginRequest::new("ghost", b"password"));
+        assert_eq!(r.reason, Reason::UnknownUser);
+        assert!(p.store().load("ghost").unwrap().is_none());
+    }
+
+    /// A store whose users' hash another writer changes between a login's read and its write.
+    struct Racing {
+        inner: MemoryStore,
+        theirs: String,
+    }
+
+    impl UserStore for Racing {
+        fn load(&self, username: &str) -> Result<Option<User>, crate::hooks::StoreError> {
+            self.inner.load(username)
+        }
+
+        fn modify(
+            &self,
+            username: &str,
+            change: &mut dyn FnMut(Option<&User>) -> Option<User>,
+        ) -> Result<Option<User>, crate::hooks::StoreError> {
+            self.inner.modify(username, &mut |current| {
+                let mut u = current?.clone();
+                u.set_password(self.theirs.clone());
+                Some(u)
+            })?;
+            self.inner.modify(username, change)
+        }
+    }
+
+    #[test]
+    fn an_empty_answer_keeps_a_change_made_meanwhile() {
+        let dir = Scripts::new("ext-race");
+        let hooks = SftpgoHooks {
+            external_auth: Some(dir.hook("empty.sh", "exit 0")),
+            ..SftpgoHooks::default()
+        };
+        let theirs = policy().hash(policy().preferred, b"theirs").unwrap();
+        let store = Racing {
+            inner: MemoryStore::new([user(
+                json!({"username": "md5", "status": 1, "password": MD5CRYPT}),
+            )]),
+            theirs: theirs.clone(),
+        };
+        let p = Pipeline::new(policy(), store).with_sftpgo(hooks);
+        // The hook vouched for the password: the login goes on, the other writer's hash stays.
+        let r = p.login(&LoginRequest::new("md5", b"mine"));
+        assert_eq!((r.outcome, r.rehashed), (Outcome::Allow, false));
+        assert_eq!(
+            p.store().load("md5").unwrap().unwrap().password(),
+            Some(theirs.as_str())
+        );
     }
 
     #[test]

@@ -242,8 +242,10 @@ pub enum ExternalAuthAnswer {
     /// A user: authenticated; create or update it (its `username` may differ from the login
     /// name, to map several logins onto one account).
     Authenticated(Map<String, Value>),
-    /// Empty answer: authenticated only if the stored credentials match too.
-    UseStoredCredentials,
+    /// Empty answer: authenticated as the stored user, if there is one (an unknown user is
+    /// denied). As SFTPGo does since 2.6.0, a stored hash that does not verify the login
+    /// password is then replaced by the login password's hash.
+    AuthenticatedAsStored,
     /// `{"username":""}`, or an HTTP status other than 200.
     Denied,
 }
@@ -290,7 +292,7 @@ pub fn external_auth(
         return Ok(ExternalAuthAnswer::Denied);
     }
     if reply.is_empty() {
-        return Ok(ExternalAuthAnswer::UseStoredCredentials);
+        return Ok(ExternalAuthAnswer::AuthenticatedAsStored);
     }
     let Value::Object(map) = reply.json()? else {
         return Err(HookError::InvalidAnswer("the user is not a JSON object"));
