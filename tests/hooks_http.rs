@@ -14,7 +14,7 @@ use passgate::hooks::sftpgo::{
     Protocol, SftpgoHooks,
 };
 use passgate::hooks::{
-    Hook, HookError, LoginRequest, MAX_OUTPUT, MemoryStore, Outcome, Pipeline, Reason,
+    Hook, HookError, HookName, LoginRequest, MAX_OUTPUT, MemoryStore, Outcome, Pipeline, Reason,
     TransportError, User, UserStore as _,
 };
 use passgate::{HashParams, Policy};
@@ -493,4 +493,84 @@ fn pipeline_with_http_external_auth_empty_answer() {
     let r = pipeline.login(&LoginRequest::new("ghost", b"password"));
     assert_eq!((r.outcome, &r.reason), (deny, &Reason::UnknownUser));
     assert!(pipeline.store().load("ghost").unwrap().is_none());
+}
+
+/// Check-password runs after an HTTP external auth answer too, unless the user's
+/// `filters.hooks.check_password_disabled` is true.
+#[test]
+fn pipeline_with_http_check_password_after_external_auth() {
+    let server = TestServer::start(|seen| {
+        let req = seen.json();
+        match seen.path.as_str() {
+            "/auth" if req["username"] == "free" => reply(
+                200,
+                r#"{"username":"free","status":1,"filters":{"hooks":{"check_password_disabled":true}}}"#,
+            ),
+            "/auth" => reply(200, ""),
+            "/check" if req["password"] == "accept" => reply(200, r#"{"status":1}"#),
+            "/check" if req["password"] == "whole" => {
+                reply(200, r#"{"status":2,"to_verify":"whole"}"#)
+            }
+            "/check" if req["password"] == "part123" => {
+                reply(200, r#"{"status":2,"to_verify":"part"}"#)
+            }
+            "/check" if req["password"] == "broken" => reply(500, ""),
+            _ => reply(200, r#"{"status":0}"#),
+        }
+    });
+    let mut policy = Policy::default();
+    policy.preferred = HashParams::Bcrypt { cost: 4 };
+    let stored = json!({"username": "kim", "status": 1,
+        "password": policy.hash(policy.preferred, b"part").unwrap()});
+    let hooks = SftpgoHooks {
+        external_auth: Some(server.hook("/auth")),
+        check_password: Some(server.hook("/check")),
+        ..SftpgoHooks::default()
+    };
+    let fresh = || {
+        Pipeline::new(
+            policy.clone(),
+            MemoryStore::new([
+                User::from_value(stored.clone()).unwrap(),
+                User::from_value(json!({"username": "free", "status": 1})).unwrap(),
+            ]),
+        )
+        .with_sftpgo(hooks.clone())
+    };
+    let deny = |counts_as_failure| Outcome::Deny { counts_as_failure };
+    let check = HookName::CheckPassword;
+    let cases = [
+        ("kim", "accept", Outcome::Allow, Reason::CheckPassword),
+        ("kim", "whole", Outcome::Allow, Reason::Verified),
+        (
+            "kim",
+            "part123",
+            deny(true),
+            Reason::Verify(passgate::VerifyError::Mismatch),
+        ),
+        ("kim", "no", deny(true), Reason::HookDenied(check)),
+        (
+            "kim",
+            "broken",
+            deny(false),
+            Reason::HookFailed(check, HookError::HttpStatus(500)),
+        ),
+        ("free", "no", Outcome::Allow, Reason::ExternalAuth),
+    ];
+    for (name, pw, outcome, reason) in cases {
+        let r = fresh().login(&LoginRequest::new(name, pw.as_bytes()));
+        assert_eq!((r.outcome, &r.reason), (outcome, &reason), "{name} {pw}");
+    }
+    let checked: Vec<Value> = server
+        .seen()
+        .into_iter()
+        .filter(|s| s.path == "/check")
+        .map(|s| s.json())
+        .collect();
+    assert_eq!(checked.len(), 5);
+    // Asked about kim each time, never about free.
+    assert!(
+        checked.iter().all(|c| c["username"] == "kim"),
+        "{checked:?}"
+    );
 }

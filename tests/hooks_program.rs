@@ -528,6 +528,79 @@ fn external_auth_empty_answer_in_the_pipeline() {
     assert!(pipeline.store().load("nobody").unwrap().is_none());
 }
 
+/// Check-password runs after external auth as well, for the user external auth settled on,
+/// unless that user's `filters.hooks.check_password_disabled` is true.
+#[test]
+fn check_password_after_external_auth_programs() {
+    let dir = scratch("ext-check");
+    let log = dir.join("checked");
+    // Empty for "ann" (stored); a user JSON for "bo" and for "cy" (who turns check-password off).
+    let ext = r#"case "$SFTPGO_AUTHD_USERNAME" in
+bo) echo '{"username":"bo","status":1,"home_dir":"/b","permissions":{"/":["*"]}}' ;;
+cy) echo '{"username":"cy","status":1,"home_dir":"/c","permissions":{"/":["*"]},"filters":{"hooks":{"check_password_disabled":true}}}' ;;
+esac"#;
+    // "accept…" 1; "whole…" 2 with the whole password; "otp…" 2 with the part before its
+    // last six characters; anything else 0.
+    let check = format!(
+        r#"echo "$SFTPGO_AUTHD_USERNAME" >> {}
+pw="$SFTPGO_AUTHD_PASSWORD"
+case "$pw" in
+accept*) echo '{{"status":1}}' ;;
+whole*) printf '{{"status":2,"to_verify":"%s"}}' "$pw" ;;
+otp*) printf '{{"status":2,"to_verify":"%s"}}' "${{pw%??????}}" ;;
+*) echo '{{"status":0}}' ;;
+esac"#,
+        log.display()
+    );
+    let policy = fast_policy();
+    let ann = json!({"id": 1, "username": "ann", "status": 1,
+        "password": policy.hash(policy.preferred, b"otp-fixed").unwrap()});
+    let hooks = SftpgoHooks {
+        external_auth: Some(sh(&dir, "ext.sh", ext)),
+        check_password: Some(sh(&dir, "check.sh", &check)),
+        ..SftpgoHooks::default()
+    };
+    let fresh = || {
+        Pipeline::new(
+            fast_policy(),
+            MemoryStore::new([User::from_value(ann.clone()).unwrap()]),
+        )
+        .with_sftpgo(hooks.clone())
+    };
+    let mismatch = Reason::Verify(passgate::VerifyError::Mismatch);
+    let cases = [
+        ("ann", "accept-1", Outcome::Allow, Reason::CheckPassword),
+        (
+            "ann",
+            "refused-1",
+            DENY,
+            Reason::HookDenied(HookName::CheckPassword),
+        ),
+        ("ann", "whole-1", Outcome::Allow, Reason::Verified),
+        // The empty answer stored the whole password's hash first: the part does not verify.
+        ("ann", "otp-fixed123456", DENY, mismatch.clone()),
+        ("bo", "accept-2", Outcome::Allow, Reason::CheckPassword),
+        (
+            "bo",
+            "refused-2",
+            DENY,
+            Reason::HookDenied(HookName::CheckPassword),
+        ),
+        ("bo", "whole-2", Outcome::Allow, Reason::Verified),
+        ("bo", "otp-fixed123456", DENY, mismatch),
+        ("cy", "refused-3", Outcome::Allow, Reason::ExternalAuth),
+    ];
+    for (name, pw, outcome, reason) in cases {
+        let r = fresh().login(&LoginRequest::new(name, pw.as_bytes()));
+        assert_eq!((r.outcome, &r.reason), (outcome, &reason), "{name} {pw}");
+    }
+    // The hook was asked about every user but cy.
+    let asked = fs::read_to_string(&log).unwrap();
+    assert_eq!(asked.lines().filter(|l| *l == "ann").count(), 4);
+    assert_eq!(asked.lines().filter(|l| *l == "bo").count(), 4);
+    assert!(!asked.lines().any(|l| l == "cy"), "{asked}");
+}
+
 #[test]
 fn directadmin_script_sets() {
     let dir = scratch("da");

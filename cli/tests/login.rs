@@ -347,6 +347,32 @@ fi"#;
 }
 
 #[test]
+fn check_password_runs_after_external_auth_unless_the_user_turns_it_off() {
+    let mut free = user("free", MD5CRYPT);
+    free["filters"] = json!({"hooks": {"check_password_disabled": true}});
+    let s = Setup::new("extcheck", json!([user("jane", MD5CRYPT), free]), "");
+    let ext = s.script("ext.sh", ":");
+    let check = s.script("check.sh", r#"echo '{"status":0}'"#);
+    let cfg = fs::read_to_string(s.dir.join("passgate.toml")).unwrap();
+    fs::write(
+        s.dir.join("passgate.toml"),
+        format!("{cfg}[sftpgo]\nexternal_auth = \"{ext}\"\ncheck_password = \"{check}\"\n"),
+    )
+    .unwrap();
+    // External auth accepted jane (empty answer); check-password refused her all the same.
+    let out = s.login("jane", "password", &[]);
+    assert_outcome(&out, "deny", true);
+    assert_eq!(
+        json_out(&out)["reason"],
+        "denied by the check_password hook"
+    );
+    // The dump's filters turn check-password off for free.
+    let out = s.login("free", "password", &[]);
+    assert_outcome(&out, "allow", false);
+    assert_eq!(json_out(&out)["reason_code"], "external_auth");
+}
+
+#[test]
 fn directadmin_login_pre_denies_the_right_password() {
     let s = Setup::new("da", json!([user("gina", MD5CRYPT)]), "");
     let hooks = s.dir.join("custom");

@@ -1,8 +1,10 @@
 //! One login attempt, in DESIGN §4's order:
 //!
-//! DirectAdmin `login_pre` → password checks → load user → SFTPGo pre-login → external auth
-//! (if in scope) *or* check-password (if in scope) → core verify → rehash-on-login (store
-//! update) → DirectAdmin `session_create_pre` → post-login notification (on a thread).
+//! DirectAdmin `login_pre` → password checks → load user → SFTPGo external auth (if in
+//! scope) *or* pre-login → login conditions → check-password (if in scope) → core verify →
+//! rehash-on-login (store update) → DirectAdmin `session_create_pre` → post-login
+//! notification (on a thread). A user's `filters.hooks` may turn external auth, pre-login or
+//! check-password off for that user, as in SFTPGo.
 //!
 //! Every hook failure denies. `counts_as_failure` is true when the attempt was judged wrong
 //! (a wrong password, an unknown or disabled user, a hook that answered "deny", DirectAdmin's
@@ -167,28 +169,51 @@ impl<S: UserStore> Pipeline<S> {
             Err(e) => return Step::temp_fail(Reason::Store(e), None),
         };
         let ctx = req.context();
-        // SFTPGo: external auth and pre-login are exclusive, external auth first.
-        let external = self.sftpgo.external_auth_for_password();
-        if let Some(hook) = external {
-            let value = user.as_ref().map(User::to_value);
-            match sftpgo::external_auth(hook, req.username, req.password, value.as_ref(), &ctx) {
-                Err(e) => {
-                    return Step::deny(false, Reason::HookFailed(HookName::ExternalAuth, e), user);
-                }
-                Ok(ExternalAuthAnswer::Denied) => {
-                    return Step::deny(true, Reason::HookDenied(HookName::ExternalAuth), user);
-                }
-                Ok(ExternalAuthAnswer::Authenticated(map)) => {
-                    return self.external_user(req, user, map);
-                }
-                Ok(ExternalAuthAnswer::AuthenticatedAsStored) => {
+        // Set when the external auth hook authenticated the user: whether the stored hash
+        // was replaced on the way.
+        let mut authenticated = None;
+        // SFTPGo: external auth and pre-login are exclusive, external auth first; a stored
+        // user's `filters.hooks` may turn either off for that user.
+        let disabled =
+            |user: &Option<User>, hook| user.as_ref().is_some_and(|u| u.hook_disabled(hook));
+        if let Some(hook) = self.sftpgo.external_auth_for_password() {
+            if !disabled(&user, HookName::ExternalAuth) {
+                let value = user.as_ref().map(User::to_value);
+                let answer =
+                    sftpgo::external_auth(hook, req.username, req.password, value.as_ref(), &ctx);
+                match answer {
+                    Err(e) => {
+                        let reason = Reason::HookFailed(HookName::ExternalAuth, e);
+                        return Step::deny(false, reason, user);
+                    }
+                    Ok(ExternalAuthAnswer::Denied) => {
+                        let reason = Reason::HookDenied(HookName::ExternalAuth);
+                        return Step::deny(true, reason, user);
+                    }
+                    Ok(ExternalAuthAnswer::Authenticated(map)) => {
+                        match self.external_user(req, user, map) {
+                            Ok(u) => user = Some(u),
+                            Err(step) => return step,
+                        }
+                        authenticated = Some(false);
+                    }
                     // An unknown user is denied below, after a dummy verification.
-                    if let Some(stored) = user {
-                        return self.external_empty_answer(req.password, stored);
+                    Ok(ExternalAuthAnswer::AuthenticatedAsStored) => {
+                        if let Some(stored) = user.take() {
+                            match self.adopt_login_password(req.password, stored) {
+                                Ok((u, replaced)) => {
+                                    user = Some(u);
+                                    authenticated = Some(replaced);
+                                }
+                                Err(step) => return step,
+                            }
+                        }
                     }
                 }
             }
-        } else if let Some(hook) = &self.sftpgo.pre_login {
+        } else if let Some(hook) = &self.sftpgo.pre_login
+            && !disabled(&user, HookName::PreLogin)
+        {
             let value = user
                 .as_ref()
                 .map_or_else(|| User::new(req.username).into_value(), User::to_value);
@@ -211,32 +236,47 @@ impl<S: UserStore> Pipeline<S> {
                 _ => Step::deny(true, Reason::UnknownUser, None),
             };
         };
+        // What follows is SFTPGo's `checkUserAndPass`, which every password login reaches,
+        // after the hooks above too.
+        let replaced = authenticated.unwrap_or(false);
+        let noting = |mut step: Step| {
+            step.rehashed |= replaced;
+            step
+        };
         if let Some(refusal) = self.login_conditions(user.clone(), req.password, true) {
-            return refusal;
+            return noting(refusal);
         }
-        let mut to_verify = Zeroizing::new(req.password.to_vec());
-        if external.is_none()
-            && let Some(hook) = self.sftpgo.check_password_for(req.protocol)
+        let mut to_verify = None;
+        if let Some(hook) = self.sftpgo.check_password_for(req.protocol)
+            && !user.hook_disabled(HookName::CheckPassword)
         {
             match sftpgo::check_password(hook, user.username(), req.password, &ctx) {
                 Err(e) => {
                     // Unknown users never get here: they paid a dummy verification.
                     let reason = Reason::HookFailed(HookName::CheckPassword, e);
-                    return self.deny_after_dummy(req.password, false, reason, user);
+                    return noting(self.deny_after_dummy(req.password, false, reason, user));
                 }
                 Ok(CheckPasswordAnswer::Accept) => {
-                    return Step::allow(Reason::CheckPassword, user);
+                    return noting(Step::allow(Reason::CheckPassword, user));
                 }
-                Ok(CheckPasswordAnswer::VerifyInstead(part)) => {
-                    to_verify = Zeroizing::new(part.as_bytes().to_vec());
-                }
+                Ok(CheckPasswordAnswer::VerifyInstead(part)) => to_verify = Some(part),
                 Ok(CheckPasswordAnswer::Reject(_)) => {
                     let reason = Reason::HookDenied(HookName::CheckPassword);
-                    return self.deny_after_dummy(req.password, true, reason, user);
+                    return noting(self.deny_after_dummy(req.password, true, reason, user));
                 }
             }
         }
-        self.verify(user, &to_verify)
+        match (to_verify, authenticated) {
+            // Against the stored hash, the one external auth just stored included.
+            (Some(part), _) => noting(self.verify(user, part.as_bytes())),
+            // External auth left a stored hash that verifies the login password: SFTPGo's
+            // check of it cannot fail, and is not repeated.
+            (None, Some(replaced)) => Step {
+                rehashed: replaced,
+                ..Step::allow(Reason::ExternalAuth, user)
+            },
+            (None, None) => self.verify(user, req.password),
+        }
     }
 
     /// A denial that first spends a dummy verification, as an unknown user's does; when
@@ -386,13 +426,14 @@ impl<S: UserStore> Pipeline<S> {
     }
 
     /// Stores the user an external auth hook returned, with the login password (as SFTPGo
-    /// does): the stored hash is kept when it still verifies and needs no rehash.
+    /// does): the stored hash is kept when it still verifies and needs no rehash. Returns
+    /// the user as stored.
     fn external_user(
         &self,
         req: &LoginRequest<'_>,
         user: Option<User>,
         mut map: Map<String, Value>,
-    ) -> Step {
+    ) -> Result<User, Step> {
         let target = map
             .get("username")
             .and_then(Value::as_str)
@@ -403,7 +444,7 @@ impl<S: UserStore> Pipeline<S> {
         } else {
             match self.store.load(&target) {
                 Ok(u) => u,
-                Err(e) => return Step::temp_fail(Reason::Store(e), None),
+                Err(e) => return Err(Step::temp_fail(Reason::Store(e), None)),
             }
         };
         let keep = existing
@@ -422,7 +463,7 @@ impl<S: UserStore> Pipeline<S> {
                 Ok(h) => {
                     map.insert("password".into(), Value::String(h));
                 }
-                Err(e) => return Step::temp_fail(Reason::Hash(e), existing),
+                Err(e) => return Err(Step::temp_fail(Reason::Hash(e), existing)),
             },
         }
         let stored = self.store.modify(&target, &mut |current| {
@@ -431,19 +472,13 @@ impl<S: UserStore> Pipeline<S> {
             User::from_value(u.into_value()).ok()
         });
         match stored {
-            Ok(Some(u)) => match self.login_conditions(u.clone(), req.password, false) {
-                Some(refusal) => refusal,
-                None => Step::allow(Reason::ExternalAuth, u),
-            },
+            Ok(Some(u)) => Ok(u),
             Ok(None) => {
                 let e = HookError::InvalidAnswer("the user is not valid");
-                Step::deny(
-                    false,
-                    Reason::HookFailed(HookName::ExternalAuth, e),
-                    existing,
-                )
+                let reason = Reason::HookFailed(HookName::ExternalAuth, e);
+                Err(Step::deny(false, reason, existing))
             }
-            Err(e) => Step::temp_fail(Reason::Store(e), existing),
+            Err(e) => Err(Step::temp_fail(Reason::Store(e), existing)),
         }
     }
 
@@ -453,23 +488,8 @@ impl<S: UserStore> Pipeline<S> {
     /// in the preferred scheme; one that verifies it stays, or is rehashed as on any login.
     /// This happens before the login conditions are checked, as in SFTPGo: a disabled user's
     /// hash is replaced too, and the login is denied all the same.
-    fn external_empty_answer(&self, password: &[u8], user: User) -> Step {
-        let (user, rehashed) = match self.adopt_login_password(password, user) {
-            Ok(adopted) => adopted,
-            Err(step) => return step,
-        };
-        if let Some(mut refusal) = self.login_conditions(user.clone(), password, true) {
-            refusal.rehashed = rehashed;
-            return refusal;
-        }
-        Step {
-            rehashed,
-            ..Step::allow(Reason::ExternalAuth, user)
-        }
-    }
-
-    /// Makes the stored hash one that verifies `password`; returns the user and whether its
-    /// stored hash was replaced. A store that changed meanwhile keeps its change (this login
+    ///
+    /// Returns the user and whether its stored hash was replaced. A store that changed meanwhile keeps its change (this login
     /// goes on with the hash it made); one that cannot be written is logged, as a rehash
     /// that cannot be stored is.
     fn adopt_login_password(&self, password: &[u8], user: User) -> Result<(User, bool), Step> {
@@ -804,6 +824,185 @@ mod tests {
         let r = p.login(&LoginRequest::new("ghost", b"password"));
         assert_eq!(r.reason, Reason::UnknownUser);
         assert!(p.store().load("ghost").unwrap().is_none());
+    }
+
+    /// Check-password's verdict by the password's first word: `accept` 1, `reject` 0, `same`
+    /// 2 with the whole password, `part` 2 with "part"; anything else fails (exit 3).
+    const CHECK: &str = r#"case "$SFTPGO_AUTHD_PASSWORD" in
+accept*) echo '{"status":1}' ;;
+reject*) echo '{"status":0}' ;;
+same*) printf '{"status":2,"to_verify":"%s"}' "$SFTPGO_AUTHD_PASSWORD" ;;
+part*) echo '{"status":2,"to_verify":"part"}' ;;
+*) exit 3 ;;
+esac"#;
+
+    #[test]
+    fn check_password_runs_after_external_auth() {
+        let dir = Scripts::new("ext-check");
+        // A user JSON for "json" (check-password turned off for "json-nocheck"), empty for
+        // the others.
+        let ext = r#"case "$SFTPGO_AUTHD_USERNAME" in
+json) echo '{"username":"json","status":1,"home_dir":"/j","permissions":{"/":["*"]}}' ;;
+json-nocheck) echo '{"username":"json-nocheck","status":1,"filters":{"hooks":{"check_password_disabled":true}}}' ;;
+esac"#;
+        let hooks = SftpgoHooks {
+            external_auth: Some(dir.hook("ext.sh", ext)),
+            check_password: Some(dir.hook("check.sh", CHECK)),
+            ..SftpgoHooks::default()
+        };
+        let x = policy().hash(policy().preferred, b"x").unwrap();
+        let stored = user(json!({"username": "u", "status": 1, "password": x}));
+        let fresh = || {
+            Pipeline::new(policy(), MemoryStore::new([stored.clone()])).with_sftpgo(hooks.clone())
+        };
+        let deny = |counts_as_failure| Outcome::Deny { counts_as_failure };
+        let hook_denied = Reason::HookDenied(HookName::CheckPassword);
+        let mismatch = Reason::Verify(VerifyError::Mismatch);
+        let cases = [
+            // Empty answer: the login password's hash is stored first, whatever follows.
+            ("u", "accept-1", Outcome::Allow, Reason::CheckPassword),
+            ("u", "reject-1", deny(true), hook_denied.clone()),
+            ("u", "same-1", Outcome::Allow, Reason::Verified),
+            // "part" is checked against the hash of the whole password just stored.
+            ("u", "part-1", deny(true), mismatch.clone()),
+            // A user JSON: created with the login password, then the same.
+            ("json", "accept-2", Outcome::Allow, Reason::CheckPassword),
+            ("json", "reject-2", deny(true), hook_denied),
+            ("json", "same-2", Outcome::Allow, Reason::Verified),
+            ("json", "part-2", deny(true), mismatch),
+            // The answer's own filters turn check-password off for its user.
+            (
+                "json-nocheck",
+                "reject-3",
+                Outcome::Allow,
+                Reason::ExternalAuth,
+            ),
+        ];
+        for (name, pw, outcome, reason) in cases {
+            let p = fresh();
+            let r = p.login(&LoginRequest::new(name, pw.as_bytes()));
+            assert_eq!((r.outcome, &r.reason), (outcome, &reason), "{name} {pw}");
+            let hash = p.store().load(name).unwrap().unwrap();
+            assert!(
+                p.policy()
+                    .verify(hash.password().unwrap(), pw.as_bytes())
+                    .is_ok()
+            );
+            // The stored hash was replaced for "u" (it verified "x" only).
+            assert_eq!(r.rehashed, name == "u", "{name} {pw}");
+        }
+        // A broken check-password hook denies, uncounted, after a dummy verification.
+        let p = fresh();
+        let r = p.login(&LoginRequest::new("u", b"broken"));
+        assert_eq!(r.outcome, deny(false));
+        assert!(matches!(
+            r.reason,
+            Reason::HookFailed(HookName::CheckPassword, HookError::Exit(3))
+        ));
+        // Every denial after external auth costs a dummy verification.
+        for pw in [&b"reject-4"[..], b"broken"] {
+            assert_eq!(dummies(&fresh(), "u", pw).1, 1);
+        }
+    }
+
+    #[test]
+    fn check_password_runs_after_pre_login() {
+        let dir = Scripts::new("pre-check");
+        let hooks = SftpgoHooks {
+            pre_login: Some(dir.hook(
+                "pre.sh",
+                r#"echo '{"username":"u","status":1,"home_dir":"/u","permissions":{"/":["*"]},"password":"part"}'"#,
+            )),
+            check_password: Some(dir.hook("check.sh", CHECK)),
+            ..SftpgoHooks::default()
+        };
+        let p = Pipeline::new(policy(), MemoryStore::default()).with_sftpgo(hooks);
+        let deny = Outcome::Deny {
+            counts_as_failure: true,
+        };
+        for (pw, outcome, reason) in [
+            ("part-123456", Outcome::Allow, Reason::Verified),
+            ("accept", Outcome::Allow, Reason::CheckPassword),
+            ("reject", deny, Reason::HookDenied(HookName::CheckPassword)),
+            ("same", deny, Reason::Verify(VerifyError::Mismatch)),
+        ] {
+            let r = p.login(&LoginRequest::new("u", pw.as_bytes()));
+            assert_eq!((r.outcome, &r.reason), (outcome, &reason), "{pw}");
+        }
+    }
+
+    #[test]
+    fn per_user_hook_filters_turn_hooks_off() {
+        let dir = Scripts::new("filters");
+        let refuse_all = SftpgoHooks {
+            external_auth: Some(dir.hook("ext.sh", r#"echo '{"username":""}'"#)),
+            pre_login: Some(dir.hook("pre.sh", "exit 3")),
+            check_password: Some(dir.hook("check.sh", r#"echo '{"status":0}'"#)),
+            ..SftpgoHooks::default()
+        };
+        let off = |hooks: Value| {
+            user(json!({"username": "off", "status": 1, "password": MD5CRYPT,
+                "filters": {"hooks": hooks}}))
+        };
+        let users = || {
+            MemoryStore::new([
+                off(
+                    json!({"external_auth_disabled": true, "pre_login_disabled": true,
+                    "check_password_disabled": true}),
+                ),
+                user(json!({"username": "on", "status": 1, "password": MD5CRYPT})),
+            ])
+        };
+        let deny = |counts_as_failure| Outcome::Deny { counts_as_failure };
+        // External auth and check-password: both skipped for "off", whose stored hash decides.
+        let p = Pipeline::new(policy(), users()).with_sftpgo(refuse_all.clone());
+        let r = p.login(&LoginRequest::new("off", b"password"));
+        assert_eq!((r.outcome, &r.reason), (Outcome::Allow, &Reason::Verified));
+        let r = p.login(&LoginRequest::new("off", b"wrong"));
+        assert_eq!(r.reason, Reason::Verify(VerifyError::Mismatch));
+        let r = p.login(&LoginRequest::new("on", b"password"));
+        assert_eq!(
+            (r.outcome, &r.reason),
+            (deny(true), &Reason::HookDenied(HookName::ExternalAuth))
+        );
+        // Pre-login (external auth not configured): skipped for "off" only.
+        let pre_and_check = SftpgoHooks {
+            external_auth: None,
+            ..refuse_all.clone()
+        };
+        let p = Pipeline::new(policy(), users()).with_sftpgo(pre_and_check);
+        assert_eq!(
+            p.login(&LoginRequest::new("off", b"password")).outcome,
+            Outcome::Allow
+        );
+        let r = p.login(&LoginRequest::new("on", b"password"));
+        assert_eq!(r.outcome, deny(false));
+        assert!(matches!(
+            r.reason,
+            Reason::HookFailed(HookName::PreLogin, _)
+        ));
+        // Each filter turns off its own hook only.
+        let only_check = SftpgoHooks {
+            check_password: refuse_all.check_password.clone(),
+            ..SftpgoHooks::default()
+        };
+        let store = MemoryStore::new([
+            off(json!({"check_password_disabled": true})),
+            user(
+                json!({"username": "other", "status": 1, "password": MD5CRYPT,
+                "filters": {"hooks": {"external_auth_disabled": true, "pre_login_disabled": true}}}),
+            ),
+        ]);
+        let p = Pipeline::new(policy(), store).with_sftpgo(only_check);
+        assert_eq!(
+            p.login(&LoginRequest::new("off", b"password")).outcome,
+            Outcome::Allow
+        );
+        let r = p.login(&LoginRequest::new("other", b"password"));
+        assert_eq!(
+            (r.outcome, &r.reason),
+            (deny(true), &Reason::HookDenied(HookName::CheckPassword))
+        );
     }
 
     /// A store whose users' hash another writer changes between a login's read and its write.

@@ -5,6 +5,8 @@ use core::fmt;
 
 use serde_json::{Map, Value};
 
+use super::attempt::HookName;
+
 /// An SFTPGo user object. Always holds a string `username`.
 ///
 /// Absent numbers read as SFTPGo's zero values: `status` 0 is a disabled user (so a
@@ -104,6 +106,25 @@ impl User {
     pub fn is_expired_at(&self, now_ms: i64) -> bool {
         let expires = self.expiration_date();
         expires > 0 && expires < now_ms
+    }
+
+    /// Whether the user's `filters.hooks` turn this SFTPGo hook off for them:
+    /// `external_auth_disabled`, `pre_login_disabled` or `check_password_disabled` is `true`.
+    /// (SFTPGo reads them with the user's group settings applied; passgate has no groups and
+    /// reads the user's own.) Always false for the other hooks.
+    pub fn hook_disabled(&self, hook: HookName) -> bool {
+        let key = match hook {
+            HookName::ExternalAuth => "external_auth_disabled",
+            HookName::PreLogin => "pre_login_disabled",
+            HookName::CheckPassword => "check_password_disabled",
+            _ => return false,
+        };
+        let flag = self
+            .fields
+            .get("filters")
+            .and_then(|f| f.get("hooks"))
+            .and_then(|h| h.get(key));
+        flag == Some(&Value::Bool(true))
     }
 
     /// Replaces the stored password hash.
@@ -207,6 +228,20 @@ mod tests {
             json!({"username": "a", "id": 7, "status": 0, "home_dir": "/h",
                 "custom": {"k": "v"}, "quota_files": 5})
         );
+    }
+
+    #[test]
+    fn hook_filters() {
+        let u = User::from_value(json!({"username": "a", "filters": {"hooks": {
+            "external_auth_disabled": true, "pre_login_disabled": false,
+            "check_password_disabled": "true"}}}))
+        .unwrap();
+        assert!(u.hook_disabled(HookName::ExternalAuth));
+        assert!(!u.hook_disabled(HookName::PreLogin));
+        // Only JSON `true` is true: SFTPGo would not read a string into its bool.
+        assert!(!u.hook_disabled(HookName::CheckPassword));
+        assert!(!u.hook_disabled(HookName::LoginPre));
+        assert!(!User::new("b").hook_disabled(HookName::ExternalAuth));
     }
 
     #[test]
