@@ -574,3 +574,73 @@ fn pipeline_with_http_check_password_after_external_auth() {
         "{checked:?}"
     );
 }
+
+/// A 200 pre-login answer is a whole user: a partial one is refused, a whole one replaces
+/// the stored user; 204 leaves it as it is.
+#[test]
+fn pipeline_with_http_pre_login_whole_users() {
+    let server = TestServer::start(by_path(&[
+        ("/nochange", 204, ""),
+        ("/partial", 200, r#"{"username":"max","status":0}"#),
+        (
+            "/whole",
+            200,
+            r#"{"username":"max","status":1,"home_dir":"/srv/max","permissions":{"/":["*"]},"password":"swapped"}"#,
+        ),
+    ]));
+    let mut policy = Policy::default();
+    policy.preferred = HashParams::Bcrypt { cost: 4 };
+    let stored = json!({"id": 8, "username": "max", "status": 1, "home_dir": "/h",
+        "permissions": {"/": ["*"]}, "description": "kept only without an answer",
+        "password": policy.hash(policy.preferred, b"password").unwrap()});
+    let fresh = |path: &str| {
+        let hooks = SftpgoHooks {
+            pre_login: Some(server.hook(path)),
+            ..SftpgoHooks::default()
+        };
+        Pipeline::new(
+            policy.clone(),
+            MemoryStore::new([User::from_value(stored.clone()).unwrap()]),
+        )
+        .with_sftpgo(hooks)
+    };
+
+    let p = fresh("/nochange");
+    assert_eq!(
+        p.login(&LoginRequest::new("max", b"password")).outcome,
+        Outcome::Allow
+    );
+    assert_eq!(p.store().load("max").unwrap().unwrap().into_value(), stored);
+
+    let p = fresh("/partial");
+    let r = p.login(&LoginRequest::new("max", b"password"));
+    assert_eq!(
+        r.outcome,
+        Outcome::Deny {
+            counts_as_failure: false
+        }
+    );
+    assert!(matches!(
+        r.reason,
+        Reason::HookFailed(HookName::PreLogin, HookError::InvalidAnswer(_))
+    ));
+    assert_eq!(p.store().load("max").unwrap().unwrap().into_value(), stored);
+
+    let p = fresh("/whole");
+    assert_eq!(
+        p.login(&LoginRequest::new("max", b"password")).outcome,
+        Outcome::Deny {
+            counts_as_failure: true
+        }
+    );
+    assert_eq!(
+        p.login(&LoginRequest::new("max", b"swapped")).outcome,
+        Outcome::Allow
+    );
+    let max = p.store().load("max").unwrap().unwrap();
+    assert_eq!(
+        (max.id(), &max.fields()["home_dir"]),
+        (8, &json!("/srv/max"))
+    );
+    assert!(max.fields().get("description").is_none());
+}

@@ -601,6 +601,85 @@ esac"#,
     assert!(!asked.lines().any(|l| l == "cy"), "{asked}");
 }
 
+/// A pre-login answer is a whole user: it replaces the stored one (which keeps its id and
+/// activity), and one that lacks what a user needs is refused, the stored user untouched.
+#[test]
+fn pre_login_answers_are_whole_users() {
+    let dir = scratch("pre-whole");
+    // The answer is the file "answer" (none: empty output, no change).
+    let answer = dir.join("answer");
+    let body = format!("[ -f {a} ] && cat {a}\nexit 0", a = answer.display());
+    let stored = json!({"id": 3, "username": "lia", "status": 1, "home_dir": "/old",
+        "permissions": {"/": ["*"]}, "password": "$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/",
+        "quota_files": 10, "used_quota_files": 4, "last_login": 1700000000000_i64});
+    let hooks = SftpgoHooks {
+        pre_login: Some(sh(&dir, "pre.sh", &body)),
+        ..SftpgoHooks::default()
+    };
+    let pipeline = Pipeline::new(
+        fast_policy(),
+        MemoryStore::new([User::from_value(stored.clone()).unwrap()]),
+    )
+    .with_sftpgo(hooks);
+    let now = || pipeline.store().load("lia").unwrap().unwrap().into_value();
+
+    // No answer: the stored user as it is.
+    let r = pipeline.login(&LoginRequest::new("lia", b"password"));
+    assert_eq!((r.outcome, r.rehashed), (Outcome::Allow, true));
+    let rehashed = now();
+
+    // Partial answers: refused as invalid, uncounted; nothing stored.
+    for partial in [
+        r#"{"status":0}"#,
+        r#"{"username":"lia","quota_files":20}"#,
+        r#"{"username":"lia","status":1,"home_dir":"/new"}"#,
+    ] {
+        fs::write(&answer, partial).unwrap();
+        let r = pipeline.login(&LoginRequest::new("lia", b"password"));
+        assert_eq!(
+            r.outcome,
+            Outcome::Deny {
+                counts_as_failure: false
+            },
+            "{partial}"
+        );
+        assert!(
+            matches!(
+                r.reason,
+                Reason::HookFailed(HookName::PreLogin, HookError::InvalidAnswer(_))
+            ),
+            "{partial}"
+        );
+        assert_eq!(now(), rehashed, "{partial}");
+    }
+
+    // A whole user replaces the stored one; the plain-text password is hashed.
+    fs::write(
+        &answer,
+        r#"{"id":99,"username":"lia","status":1,"home_dir":"/new","permissions":{"/":["list"]},"password":"fresh pw","used_quota_files":0}"#,
+    )
+    .unwrap();
+    let r = pipeline.login(&LoginRequest::new("lia", b"fresh pw"));
+    assert_eq!((r.outcome, &r.reason), (Outcome::Allow, &Reason::Verified));
+    let mut lia = now();
+    let hash = lia["password"].as_str().unwrap().to_owned();
+    assert!(hash.starts_with("$2a$04$"), "{hash}");
+    lia["password"] = json!("…");
+    assert_eq!(
+        lia,
+        json!({"id": 3, "username": "lia", "status": 1, "home_dir": "/new",
+            "permissions": {"/": ["list"]}, "password": "…", "used_quota_files": 4,
+            "last_login": 1700000000000_i64})
+    );
+    // The old password went with the old user.
+    assert_eq!(
+        pipeline
+            .login(&LoginRequest::new("lia", b"password"))
+            .outcome,
+        DENY
+    );
+}
+
 #[test]
 fn directadmin_script_sets() {
     let dir = scratch("da");

@@ -183,7 +183,7 @@ fn pre_login_creates_a_user_then_the_stored_hash_is_checked() {
     let s = Setup::new("prelogin", json!([user("alice", MD5CRYPT)]), "");
     // Creates users it is asked about with id 0; leaves known users alone.
     let body = r#"case "$SFTPGO_LOGIND_USER" in
-  *'"id":0'*) echo '{"username":"newbie","status":1,"password":"letmein","home_dir":"/srv/newbie"}' ;;
+  *'"id":0'*) echo '{"username":"newbie","status":1,"password":"letmein","home_dir":"/srv/newbie","permissions":{"/":["*"]}}' ;;
 esac
 echo "$SFTPGO_LOGIND_METHOD $SFTPGO_LOGIND_IP $SFTPGO_LOGIND_PROTOCOL" >> "$LOG""#;
     let pre = s.script("pre.sh", body);
@@ -221,25 +221,53 @@ echo "$SFTPGO_LOGIND_METHOD $SFTPGO_LOGIND_IP $SFTPGO_LOGIND_PROTOCOL" >> "$LOG"
 }
 
 #[test]
-fn pre_login_partial_update_disables_a_user() {
-    let s = Setup::new("partial", json!([user("carl", MD5CRYPT)]), "");
-    let pre = s.script("pre.sh", r#"echo '{"status":0}'"#);
+fn pre_login_answers_are_whole_users() {
+    let mut carl = user("carl", MD5CRYPT);
+    carl["id"] = json!(12);
+    carl["used_quota_files"] = json!(3);
+    let s = Setup::new("whole", json!([carl]), "");
+    let answer = s.dir.join("answer.json");
+    let pre = s.script("pre.sh", &format!("cat {}", answer.display()));
     let cfg = fs::read_to_string(s.dir.join("passgate.toml")).unwrap();
     fs::write(
         s.dir.join("passgate.toml"),
         format!("{cfg}[sftpgo]\npre_login = \"{pre}\"\n"),
     )
     .unwrap();
+    let before = s.dump();
+    // A partial user is refused (SFTPGo's main branch; released 2.7.x merged it): the hook
+    // broke, no failure is counted, and the dump is as it was.
+    fs::write(&answer, r#"{"status":0}"#).unwrap();
+    let out = s.login("carl", "password", &[]);
+    assert_outcome(&out, "deny", false);
+    let v = json_out(&out);
+    assert_eq!(v["reason_code"], "hook_failed");
+    assert!(v["reason"].as_str().unwrap().contains("username"), "{v}");
+    fs::write(&answer, r#"{"username":"carl","status":0}"#).unwrap();
+    let out = s.login("carl", "password", &[]);
+    assert_outcome(&out, "deny", false);
+    assert!(
+        json_out(&out)["reason"]
+            .as_str()
+            .unwrap()
+            .contains("home_dir")
+    );
+    assert_eq!(s.dump(), before);
+    // A whole user replaces the stored one: fields it does not give are gone (the password
+    // among them), the id and usage counters stay.
+    fs::write(
+        &answer,
+        r#"{"username":"carl","status":0,"home_dir":"/srv/carl2","permissions":{"/":["list"]}}"#,
+    )
+    .unwrap();
     let out = s.login("carl", "password", &[]);
     assert_outcome(&out, "deny", true);
     assert_eq!(json_out(&out)["reason_code"], "user_disabled");
-    let carl = s.user("carl").unwrap();
-    let mut expected = user("carl", MD5CRYPT);
-    expected["status"] = json!(0);
-    expected["id"] = json!(null);
-    let mut carl_without_id = carl.clone();
-    carl_without_id["id"] = json!(null);
-    assert_eq!(carl_without_id, expected);
+    assert_eq!(
+        s.user("carl").unwrap(),
+        json!({"id": 12, "username": "carl", "status": 0, "home_dir": "/srv/carl2",
+            "permissions": {"/": ["list"]}, "used_quota_files": 3})
+    );
 }
 
 #[test]
@@ -787,7 +815,7 @@ fn a_rehash_changes_only_the_password_bytes_of_the_store() {
     // A user created by a hook is appended after the last one, with the entries' separator.
     let pre = s.script(
         "pre.sh",
-        r#"case "$SFTPGO_LOGIND_USER" in *'"id":0'*) echo '{"username":"new","status":1}' ;; esac"#,
+        r#"case "$SFTPGO_LOGIND_USER" in *'"id":0'*) echo '{"username":"new","status":1,"home_dir":"/n","permissions":{"/":["*"]}}' ;; esac"#,
     );
     let cfg = fs::read_to_string(s.dir.join("passgate.toml")).unwrap();
     fs::write(
@@ -798,7 +826,7 @@ fn a_rehash_changes_only_the_password_bytes_of_the_store() {
     assert_outcome(&s.login("new", "x", &[]), "deny", true);
     let appended = fs::read_to_string(s.dir.join("users.json")).unwrap();
     let tail = r#""home_dir": "/srv/tom"},
-    {"id":1,"status":1,"username":"new"}
+    {"home_dir":"/n","id":1,"permissions":{"/":["*"]},"status":1,"username":"new"}
   ],"#;
     assert!(appended.contains(tail), "{appended}");
     assert_eq!(

@@ -350,34 +350,38 @@ impl<S: UserStore> Pipeline<S> {
         }
     }
 
-    /// Creates or updates the user from a pre-login answer. The merge happens under the
-    /// store's lock, so a concurrent update of other fields is kept.
+    /// Creates or replaces the user from a pre-login answer, which is a whole user, as on
+    /// SFTPGo's main branch since 74f85392 (released 2.7.x merged it into the stored user):
+    /// of the stored user only what SFTPGo keeps stays ([`User::replacing`]), and an answer
+    /// SFTPGo's validation would refuse denies. The replacement happens under the store's
+    /// lock, so what is kept is what is stored at that moment.
     fn apply_pre_login(&self, username: &str, mut map: Map<String, Value>) -> Result<User, Step> {
         let fail =
             |e: HookError| Step::deny(false, Reason::HookFailed(HookName::PreLogin, e), None);
         match map.get("username") {
-            None => {}
             Some(Value::String(s)) if s == username => {}
-            Some(_) => {
+            Some(Value::String(s)) if !s.is_empty() => {
                 return Err(fail(HookError::InvalidAnswer(
                     "the user's username is not the login name",
                 )));
             }
+            _ => return Err(fail(HookError::InvalidAnswer("the user has no username"))),
         }
         map.remove("id");
+        User::check_whole(&map).map_err(|e| fail(HookError::InvalidAnswer(e)))?;
         self.prepare_password(&mut map).map_err(fail)?;
         let mut invalid = None;
-        let stored = self.store.modify(username, &mut |current| {
-            let mut u = current.cloned().unwrap_or_else(|| User::new(username));
-            u.merge(map.clone());
-            match User::from_value(u.into_value()) {
-                Ok(u) => Some(u),
-                Err(e) => {
-                    invalid = Some(e);
-                    None
-                }
-            }
-        });
+        let stored =
+            self.store.modify(
+                username,
+                &mut |current| match User::replacing(current, map.clone()) {
+                    Ok(u) => Some(u),
+                    Err(e) => {
+                        invalid = Some(e);
+                        None
+                    }
+                },
+            );
         if invalid.is_some() {
             return Err(fail(HookError::InvalidAnswer("the user is not valid")));
         }
@@ -929,6 +933,85 @@ esac"#;
             let r = p.login(&LoginRequest::new("u", pw.as_bytes()));
             assert_eq!((r.outcome, &r.reason), (outcome, &reason), "{pw}");
         }
+    }
+
+    #[test]
+    fn a_pre_login_answer_is_a_whole_user() {
+        let dir = Scripts::new("pre-whole");
+        let whole = r#"{"username":"u","status":1,"home_dir":"/new","permissions":{"/":["*"]}}"#;
+        let stored = || {
+            MemoryStore::new([user(json!({"id": 4, "username": "u", "status": 1,
+                "password": MD5CRYPT, "home_dir": "/old", "permissions": {"/": ["*"]},
+                "description": "stored", "last_login": 42}))])
+        };
+        let pipeline = |answer: &str| {
+            let hooks = SftpgoHooks {
+                pre_login: Some(dir.hook("pre.sh", &format!("echo '{answer}'"))),
+                ..SftpgoHooks::default()
+            };
+            Pipeline::new(policy(), stored()).with_sftpgo(hooks)
+        };
+        let failed = Outcome::Deny {
+            counts_as_failure: false,
+        };
+        // Answers SFTPGo's validation refuses: denied, and the stored user stays as it was.
+        for partial in [
+            r#"{"status":0}"#,
+            r#"{"username":"u","status":1}"#,
+            r#"{"username":"u","status":1,"home_dir":"/h"}"#,
+            r#"{"username":"u","status":1,"permissions":{"/":["*"]}}"#,
+            r#"{"username":"u","status":1,"home_dir":"h","permissions":{"/":["*"]}}"#,
+            r#"{"username":"u","status":2,"home_dir":"/h","permissions":{"/":["*"]}}"#,
+            r#"{"username":"v","status":1,"home_dir":"/h","permissions":{"/":["*"]}}"#,
+        ] {
+            let p = pipeline(partial);
+            let r = p.login(&LoginRequest::new("u", b"password"));
+            assert_eq!(r.outcome, failed, "{partial}");
+            assert!(
+                matches!(
+                    r.reason,
+                    Reason::HookFailed(HookName::PreLogin, HookError::InvalidAnswer(_))
+                ),
+                "{partial}"
+            );
+            assert_eq!(
+                p.store().load("u").unwrap(),
+                stored().load("u").unwrap(),
+                "{partial}"
+            );
+        }
+        // A whole user replaces the stored one: its password and description are gone (so
+        // the login is refused), its id and last login stay.
+        let p = pipeline(whole);
+        let r = p.login(&LoginRequest::new("u", b"password"));
+        assert_eq!(
+            (r.outcome, &r.reason),
+            (
+                Outcome::Deny {
+                    counts_as_failure: true
+                },
+                &Reason::NoPassword
+            )
+        );
+        assert_eq!(
+            p.store().load("u").unwrap().unwrap().into_value(),
+            json!({"id": 4, "username": "u", "status": 1, "home_dir": "/new",
+                "permissions": {"/": ["*"]}, "last_login": 42})
+        );
+        // With a password and status 0: stored, and the login refused for the status.
+        let p = pipeline(&whole.replace(r#""status":1"#, r#""status":0,"password":"pw""#));
+        let r = p.login(&LoginRequest::new("u", b"pw"));
+        assert_eq!(r.reason, Reason::UserDisabled);
+        let u = p.store().load("u").unwrap().unwrap();
+        assert!(p.policy().verify(u.password().unwrap(), b"pw").is_ok());
+        // A new user is created from a whole user only.
+        let p = pipeline(&whole.replace(r#""u""#, r#""new""#));
+        let r = p.login(&LoginRequest::new("new", b"x"));
+        assert_eq!(r.reason, Reason::NoPassword);
+        assert_eq!(p.store().load("new").unwrap().unwrap().id(), 5);
+        let p = pipeline(r#"{"username":"new","status":1}"#);
+        assert_eq!(p.login(&LoginRequest::new("new", b"x")).outcome, failed);
+        assert!(p.store().load("new").unwrap().is_none());
     }
 
     #[test]

@@ -200,7 +200,8 @@ impl SftpgoHooks {
 pub enum PreLoginAnswer {
     /// Empty output, or HTTP 204: leave the user as stored.
     NoChange,
-    /// A (possibly partial) user object to create the user or update it.
+    /// A user object: the whole user, to create the user or replace the stored one (on
+    /// SFTPGo's main branch; released 2.7.x merges it into the stored user).
     User(Map<String, Value>),
 }
 
