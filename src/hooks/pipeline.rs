@@ -392,11 +392,12 @@ impl<S: UserStore> Pipeline<S> {
         }
     }
 
-    /// A hook's `password` is stored as SFTPGo would: a recognised hash as is (bcrypt
-    /// written `$2a$`, the only bcrypt id SFTPGo reads), a lock marker as is, and anything
-    /// else taken as plain text and hashed in the preferred scheme. DES crypt counts as plain
-    /// text: it has no identifier, SFTPGo does not recognise it, and 13 letters and digits
-    /// may well be a password.
+    /// A hook's `password` is stored as a recognised hash as is (bcrypt written `$2a$`, the
+    /// only bcrypt id SFTPGo reads), a lock marker as is, and anything else taken as plain
+    /// text and hashed in the preferred scheme. DES crypt counts as plain text: it has no
+    /// identifier, SFTPGo does not recognise it, and 13 letters and digits may well be a
+    /// password. SFTPGo keeps only its own prefixes and would hash a `$2b$`/`$2y$` hash, or
+    /// a lock marker, as plain text; keeping them is passgate's choice (docs/hooks.md).
     fn prepare_password(&self, map: &mut Map<String, Value>) -> Result<(), HookError> {
         let Some(value) = map.get_mut("password") else {
             return Ok(());
@@ -1152,7 +1153,7 @@ esac"#;
     }
 
     #[test]
-    fn hook_passwords_are_stored_as_sftpgo_would() {
+    fn hook_passwords_are_stored_hashed_or_as_recognised() {
         let p = Pipeline::new(policy(), MemoryStore::default());
         let mut m = Map::new();
         let check = |p: &Pipeline<MemoryStore>, m: &mut Map<String, Value>, pw: &str| {
