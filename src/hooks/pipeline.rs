@@ -371,17 +371,14 @@ impl<S: UserStore> Pipeline<S> {
         User::check_whole(&map).map_err(|e| fail(HookError::InvalidAnswer(e)))?;
         self.prepare_password(&mut map).map_err(fail)?;
         let mut invalid = None;
-        let stored =
-            self.store.modify(
-                username,
-                &mut |current| match User::replacing(current, map.clone()) {
-                    Ok(u) => Some(u),
-                    Err(e) => {
-                        invalid = Some(e);
-                        None
-                    }
-                },
-            );
+        let mut replace = |current: Option<&User>| match User::replacing(current, map.clone()) {
+            Ok(u) => Some(u),
+            Err(e) => {
+                invalid = Some(e);
+                None
+            }
+        };
+        let stored = self.store.modify(username, &mut replace);
         if invalid.is_some() {
             return Err(fail(HookError::InvalidAnswer("the user is not valid")));
         }
@@ -494,9 +491,9 @@ impl<S: UserStore> Pipeline<S> {
     /// This happens before the login conditions are checked, as in SFTPGo: a disabled user's
     /// hash is replaced too, and the login is denied all the same.
     ///
-    /// Returns the user and whether its stored hash was replaced. A store that changed meanwhile keeps its change (this login
-    /// goes on with the hash it made); one that cannot be written is logged, as a rehash
-    /// that cannot be stored is.
+    /// Returns the user and whether its stored hash was replaced. A store that changed
+    /// meanwhile keeps its change (this login goes on with the hash it made); one that
+    /// cannot be written is logged, as a rehash that cannot be stored is.
     fn adopt_login_password(&self, password: &[u8], user: User) -> Result<(User, bool), Step> {
         let old = user.password().map(str::to_owned);
         let checked = old.as_deref().map(|stored| {
