@@ -14,7 +14,7 @@ use passgate::hooks::sftpgo::{
     Protocol, SftpgoHooks,
 };
 use passgate::hooks::{
-    Hook, HookError, LoginRequest, MAX_OUTPUT, MemoryStore, Outcome, Pipeline, Reason,
+    Hook, HookError, HookName, LoginRequest, MAX_OUTPUT, MemoryStore, Outcome, Pipeline, Reason,
     TransportError, User, UserStore as _,
 };
 use passgate::{HashParams, Policy};
@@ -240,7 +240,7 @@ fn external_auth_request_and_answers() {
     }
     assert_eq!(
         call("/empty", None).unwrap(),
-        ExternalAuthAnswer::UseStoredCredentials
+        ExternalAuthAnswer::AuthenticatedAsStored
     );
     assert_eq!(call("/denied", None).unwrap(), ExternalAuthAnswer::Denied);
     assert_eq!(
@@ -430,4 +430,217 @@ fn pipeline_with_http_external_auth() {
             .is_ok()
     );
     assert!(pipeline.store().load("alias").unwrap().is_none());
+}
+
+/// An empty 200 answer authenticates a stored user: the login password's hash replaces a
+/// stored hash that does not verify it; an unknown user is denied.
+#[test]
+fn pipeline_with_http_external_auth_empty_answer() {
+    let server = TestServer::start(|seen| {
+        if seen.json()["password"] == "nope" {
+            reply(401, "")
+        } else {
+            reply(200, "")
+        }
+    });
+    let mut policy = Policy::default();
+    policy.preferred = HashParams::Bcrypt { cost: 4 };
+    let kept = policy.hash(policy.preferred, b"password").unwrap();
+    let store = MemoryStore::new([User::from_value(
+        json!({"id": 3, "username": "hal", "status": 1, "password": kept, "x": [1]}),
+    )
+    .unwrap()]);
+    let hooks = SftpgoHooks {
+        external_auth: Some(server.hook("/auth")),
+        ..SftpgoHooks::default()
+    };
+    let pipeline = Pipeline::new(policy, store).with_sftpgo(hooks);
+    let stored = || pipeline.store().load("hal").unwrap().unwrap();
+    let deny = Outcome::Deny {
+        counts_as_failure: true,
+    };
+
+    let r = pipeline.login(&LoginRequest::new("hal", b"password"));
+    assert_eq!((r.outcome, r.rehashed), (Outcome::Allow, false));
+    assert_eq!(stored().password(), Some(kept.as_str()));
+
+    let r = pipeline.login(&LoginRequest::new("hal", "n\u{e9}w".as_bytes()));
+    assert_eq!(
+        (r.outcome, &r.reason, r.rehashed),
+        (Outcome::Allow, &Reason::ExternalAuth, true)
+    );
+    let hal = stored();
+    assert!(
+        pipeline
+            .policy()
+            .verify(hal.password().unwrap(), "n\u{e9}w".as_bytes())
+            .is_ok()
+    );
+    assert!(
+        pipeline
+            .policy()
+            .verify(hal.password().unwrap(), b"password")
+            .is_err()
+    );
+    assert_eq!((hal.id(), &hal.fields()["x"]), (3, &json!([1])));
+    // The request carried the user as stored then.
+    assert_eq!(server.seen()[1].json()["user"]["password"], kept.as_str());
+
+    assert_eq!(
+        pipeline.login(&LoginRequest::new("hal", b"nope")).outcome,
+        deny
+    );
+    let r = pipeline.login(&LoginRequest::new("ghost", b"password"));
+    assert_eq!((r.outcome, &r.reason), (deny, &Reason::UnknownUser));
+    assert!(pipeline.store().load("ghost").unwrap().is_none());
+}
+
+/// Check-password runs after an HTTP external auth answer too, unless the user's
+/// `filters.hooks.check_password_disabled` is true.
+#[test]
+fn pipeline_with_http_check_password_after_external_auth() {
+    let server = TestServer::start(|seen| {
+        let req = seen.json();
+        match seen.path.as_str() {
+            "/auth" if req["username"] == "free" => reply(
+                200,
+                r#"{"username":"free","status":1,"filters":{"hooks":{"check_password_disabled":true}}}"#,
+            ),
+            "/auth" => reply(200, ""),
+            "/check" if req["password"] == "accept" => reply(200, r#"{"status":1}"#),
+            "/check" if req["password"] == "whole" => {
+                reply(200, r#"{"status":2,"to_verify":"whole"}"#)
+            }
+            "/check" if req["password"] == "part123" => {
+                reply(200, r#"{"status":2,"to_verify":"part"}"#)
+            }
+            "/check" if req["password"] == "broken" => reply(500, ""),
+            _ => reply(200, r#"{"status":0}"#),
+        }
+    });
+    let mut policy = Policy::default();
+    policy.preferred = HashParams::Bcrypt { cost: 4 };
+    let stored = json!({"username": "kim", "status": 1,
+        "password": policy.hash(policy.preferred, b"part").unwrap()});
+    let hooks = SftpgoHooks {
+        external_auth: Some(server.hook("/auth")),
+        check_password: Some(server.hook("/check")),
+        ..SftpgoHooks::default()
+    };
+    let fresh = || {
+        Pipeline::new(
+            policy.clone(),
+            MemoryStore::new([
+                User::from_value(stored.clone()).unwrap(),
+                User::from_value(json!({"username": "free", "status": 1})).unwrap(),
+            ]),
+        )
+        .with_sftpgo(hooks.clone())
+    };
+    let deny = |counts_as_failure| Outcome::Deny { counts_as_failure };
+    let check = HookName::CheckPassword;
+    let cases = [
+        ("kim", "accept", Outcome::Allow, Reason::CheckPassword),
+        ("kim", "whole", Outcome::Allow, Reason::Verified),
+        (
+            "kim",
+            "part123",
+            deny(true),
+            Reason::Verify(passgate::VerifyError::Mismatch),
+        ),
+        ("kim", "no", deny(true), Reason::HookDenied(check)),
+        (
+            "kim",
+            "broken",
+            deny(false),
+            Reason::HookFailed(check, HookError::HttpStatus(500)),
+        ),
+        ("free", "no", Outcome::Allow, Reason::ExternalAuth),
+    ];
+    for (name, pw, outcome, reason) in cases {
+        let r = fresh().login(&LoginRequest::new(name, pw.as_bytes()));
+        assert_eq!((r.outcome, &r.reason), (outcome, &reason), "{name} {pw}");
+    }
+    let checked: Vec<Value> = server
+        .seen()
+        .into_iter()
+        .filter(|s| s.path == "/check")
+        .map(|s| s.json())
+        .collect();
+    assert_eq!(checked.len(), 5);
+    // Asked about kim each time, never about free.
+    assert!(
+        checked.iter().all(|c| c["username"] == "kim"),
+        "{checked:?}"
+    );
+}
+
+/// A 200 pre-login answer is a whole user: a partial one is refused, a whole one replaces
+/// the stored user; 204 leaves it as it is.
+#[test]
+fn pipeline_with_http_pre_login_whole_users() {
+    let server = TestServer::start(by_path(&[
+        ("/nochange", 204, ""),
+        ("/partial", 200, r#"{"username":"max","status":0}"#),
+        (
+            "/whole",
+            200,
+            r#"{"username":"max","status":1,"home_dir":"/srv/max","permissions":{"/":["*"]},"password":"swapped"}"#,
+        ),
+    ]));
+    let mut policy = Policy::default();
+    policy.preferred = HashParams::Bcrypt { cost: 4 };
+    let stored = json!({"id": 8, "username": "max", "status": 1, "home_dir": "/h",
+        "permissions": {"/": ["*"]}, "description": "kept only without an answer",
+        "password": policy.hash(policy.preferred, b"password").unwrap()});
+    let fresh = |path: &str| {
+        let hooks = SftpgoHooks {
+            pre_login: Some(server.hook(path)),
+            ..SftpgoHooks::default()
+        };
+        Pipeline::new(
+            policy.clone(),
+            MemoryStore::new([User::from_value(stored.clone()).unwrap()]),
+        )
+        .with_sftpgo(hooks)
+    };
+
+    let p = fresh("/nochange");
+    assert_eq!(
+        p.login(&LoginRequest::new("max", b"password")).outcome,
+        Outcome::Allow
+    );
+    assert_eq!(p.store().load("max").unwrap().unwrap().into_value(), stored);
+
+    let p = fresh("/partial");
+    let r = p.login(&LoginRequest::new("max", b"password"));
+    assert_eq!(
+        r.outcome,
+        Outcome::Deny {
+            counts_as_failure: false
+        }
+    );
+    assert!(matches!(
+        r.reason,
+        Reason::HookFailed(HookName::PreLogin, HookError::InvalidAnswer(_))
+    ));
+    assert_eq!(p.store().load("max").unwrap().unwrap().into_value(), stored);
+
+    let p = fresh("/whole");
+    assert_eq!(
+        p.login(&LoginRequest::new("max", b"password")).outcome,
+        Outcome::Deny {
+            counts_as_failure: true
+        }
+    );
+    assert_eq!(
+        p.login(&LoginRequest::new("max", b"swapped")).outcome,
+        Outcome::Allow
+    );
+    let max = p.store().load("max").unwrap().unwrap();
+    assert_eq!(
+        (max.id(), &max.fields()["home_dir"]),
+        (8, &json!("/srv/max"))
+    );
+    assert!(max.fields().get("description").is_none());
 }

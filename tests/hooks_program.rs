@@ -16,8 +16,8 @@ use passgate::hooks::sftpgo::{
     Protocol, SftpgoHooks,
 };
 use passgate::hooks::{
-    Hook, HookCall, HookError, HookSpecError, LoginRequest, MAX_OUTPUT, MemoryStore, Outcome,
-    Pipeline, User,
+    Hook, HookCall, HookError, HookName, HookSpecError, LoginRequest, MAX_OUTPUT, MemoryStore,
+    Outcome, Pipeline, Reason, User, UserStore as _,
 };
 use passgate::{HashParams, Policy};
 use serde_json::{Value, json};
@@ -403,11 +403,12 @@ fn sftpgo_program_contracts() {
         other => panic!("{other:?}"),
     }
 
-    // External auth: empty = stored credentials decide; empty username = denied; no user = "".
+    // External auth: empty = authenticated as the stored user; empty username = denied;
+    // no user = "".
     let hook = compiled(&[("HOOK_DUMP", dump_str)]);
     assert_eq!(
         sftpgo::external_auth(&hook, "x", b"pw", None, &CTX).unwrap(),
-        ExternalAuthAnswer::UseStoredCredentials
+        ExternalAuthAnswer::AuthenticatedAsStored
     );
     assert_eq!(get("SFTPGO_AUTHD_USER"), "");
     let hook = compiled(&[("HOOK_ANSWER", r#"{"username":""}"#)]);
@@ -452,6 +453,231 @@ fn sftpgo_program_contracts() {
     assert_eq!(get("SFTPGO_LOGIND_METHOD"), "password");
     let sent: Value = serde_json::from_str(&get("SFTPGO_LOGIND_USER")).unwrap();
     assert_eq!(sent, json!({"username": "dave", "id": 9}));
+}
+
+fn fast_policy() -> Policy {
+    let mut policy = Policy::default();
+    policy.preferred = HashParams::Bcrypt { cost: 4 };
+    policy
+}
+
+const DENY: Outcome = Outcome::Deny {
+    counts_as_failure: true,
+};
+
+/// An empty external auth answer authenticates a stored user: a stored hash that does not
+/// verify the login password is replaced by its hash; an unknown user is denied.
+#[test]
+fn external_auth_empty_answer_in_the_pipeline() {
+    let dir = scratch("ext-empty");
+    let seen = dir.join("seen");
+    // Answers empty, except for the password "nope"; notes the stored hash it was given.
+    let body = format!(
+        "printf '%s\\n' \"$SFTPGO_AUTHD_USER\" >> {}\n[ \"$SFTPGO_AUTHD_PASSWORD\" = nope ] && echo '{{\"username\":\"\"}}'\nexit 0",
+        seen.display()
+    );
+    let policy = fast_policy();
+    let kept = policy.hash(policy.preferred, b"password").unwrap();
+    let store = MemoryStore::new([User::from_value(
+        json!({"id": 7, "username": "gus", "status": 1, "password": kept, "home_dir": "/g"}),
+    )
+    .unwrap()]);
+    let hooks = SftpgoHooks {
+        external_auth: Some(sh(&dir, "ext.sh", &body)),
+        ..SftpgoHooks::default()
+    };
+    let pipeline = Pipeline::new(policy, store).with_sftpgo(hooks);
+    let stored = || pipeline.store().load("gus").unwrap().unwrap();
+
+    let r = pipeline.login(&LoginRequest::new("gus", b"password"));
+    assert_eq!(
+        (r.outcome, &r.reason, r.rehashed),
+        (Outcome::Allow, &Reason::ExternalAuth, false)
+    );
+    assert_eq!(stored().password(), Some(kept.as_str()));
+
+    let r = pipeline.login(&LoginRequest::new("gus", PASSWORD.as_bytes()));
+    assert_eq!((r.outcome, r.rehashed), (Outcome::Allow, true));
+    let replaced = stored();
+    let hash = replaced.password().unwrap();
+    assert!(pipeline.policy().verify(hash, PASSWORD.as_bytes()).is_ok());
+    assert!(pipeline.policy().verify(hash, b"password").is_err());
+    assert_eq!(
+        (replaced.id(), &replaced.fields()["home_dir"]),
+        (7, &json!("/g"))
+    );
+    // The hook was given the stored user each time, the hash as it was then.
+    let lines = fs::read_to_string(&seen).unwrap();
+    let sent: Vec<Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(sent[0]["password"], kept.as_str());
+    assert_eq!(sent[1]["password"], kept.as_str());
+
+    // The hook's "no" still denies, and leaves the hash alone.
+    let r = pipeline.login(&LoginRequest::new("gus", b"nope"));
+    assert_eq!(
+        (r.outcome, &r.reason),
+        (DENY, &Reason::HookDenied(HookName::ExternalAuth))
+    );
+    assert_eq!(stored().password(), Some(hash));
+
+    let r = pipeline.login(&LoginRequest::new("nobody", b"password"));
+    assert_eq!((r.outcome, &r.reason), (DENY, &Reason::UnknownUser));
+    assert!(pipeline.store().load("nobody").unwrap().is_none());
+}
+
+/// Check-password runs after external auth as well, for the user external auth settled on,
+/// unless that user's `filters.hooks.check_password_disabled` is true.
+#[test]
+fn check_password_after_external_auth_programs() {
+    let dir = scratch("ext-check");
+    let log = dir.join("checked");
+    // Empty for "ann" (stored); a user JSON for "bo" and for "cy" (who turns check-password off).
+    let ext = r#"case "$SFTPGO_AUTHD_USERNAME" in
+bo) echo '{"username":"bo","status":1,"home_dir":"/b","permissions":{"/":["*"]}}' ;;
+cy) echo '{"username":"cy","status":1,"home_dir":"/c","permissions":{"/":["*"]},"filters":{"hooks":{"check_password_disabled":true}}}' ;;
+esac"#;
+    // "accept…" 1; "whole…" 2 with the whole password; "otp…" 2 with the part before its
+    // last six characters; anything else 0.
+    let check = format!(
+        r#"echo "$SFTPGO_AUTHD_USERNAME" >> {}
+pw="$SFTPGO_AUTHD_PASSWORD"
+case "$pw" in
+accept*) echo '{{"status":1}}' ;;
+whole*) printf '{{"status":2,"to_verify":"%s"}}' "$pw" ;;
+otp*) printf '{{"status":2,"to_verify":"%s"}}' "${{pw%??????}}" ;;
+*) echo '{{"status":0}}' ;;
+esac"#,
+        log.display()
+    );
+    let policy = fast_policy();
+    let ann = json!({"id": 1, "username": "ann", "status": 1,
+        "password": policy.hash(policy.preferred, b"otp-fixed").unwrap()});
+    let hooks = SftpgoHooks {
+        external_auth: Some(sh(&dir, "ext.sh", ext)),
+        check_password: Some(sh(&dir, "check.sh", &check)),
+        ..SftpgoHooks::default()
+    };
+    let fresh = || {
+        Pipeline::new(
+            fast_policy(),
+            MemoryStore::new([User::from_value(ann.clone()).unwrap()]),
+        )
+        .with_sftpgo(hooks.clone())
+    };
+    let mismatch = Reason::Verify(passgate::VerifyError::Mismatch);
+    let cases = [
+        ("ann", "accept-1", Outcome::Allow, Reason::CheckPassword),
+        (
+            "ann",
+            "refused-1",
+            DENY,
+            Reason::HookDenied(HookName::CheckPassword),
+        ),
+        ("ann", "whole-1", Outcome::Allow, Reason::Verified),
+        // The empty answer stored the whole password's hash first: the part does not verify.
+        ("ann", "otp-fixed123456", DENY, mismatch.clone()),
+        ("bo", "accept-2", Outcome::Allow, Reason::CheckPassword),
+        (
+            "bo",
+            "refused-2",
+            DENY,
+            Reason::HookDenied(HookName::CheckPassword),
+        ),
+        ("bo", "whole-2", Outcome::Allow, Reason::Verified),
+        ("bo", "otp-fixed123456", DENY, mismatch),
+        ("cy", "refused-3", Outcome::Allow, Reason::ExternalAuth),
+    ];
+    for (name, pw, outcome, reason) in cases {
+        let r = fresh().login(&LoginRequest::new(name, pw.as_bytes()));
+        assert_eq!((r.outcome, &r.reason), (outcome, &reason), "{name} {pw}");
+    }
+    // The hook was asked about every user but cy.
+    let asked = fs::read_to_string(&log).unwrap();
+    assert_eq!(asked.lines().filter(|l| *l == "ann").count(), 4);
+    assert_eq!(asked.lines().filter(|l| *l == "bo").count(), 4);
+    assert!(!asked.lines().any(|l| l == "cy"), "{asked}");
+}
+
+/// A pre-login answer is a whole user: it replaces the stored one (which keeps its id and
+/// activity), and one that lacks what a user needs is refused, the stored user untouched.
+#[test]
+fn pre_login_answers_are_whole_users() {
+    let dir = scratch("pre-whole");
+    // The answer is the file "answer" (none: empty output, no change).
+    let answer = dir.join("answer");
+    let body = format!("[ -f {a} ] && cat {a}\nexit 0", a = answer.display());
+    let stored = json!({"id": 3, "username": "lia", "status": 1, "home_dir": "/old",
+        "permissions": {"/": ["*"]}, "password": "$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/",
+        "quota_files": 10, "used_quota_files": 4, "last_login": 1700000000000_i64});
+    let hooks = SftpgoHooks {
+        pre_login: Some(sh(&dir, "pre.sh", &body)),
+        ..SftpgoHooks::default()
+    };
+    let pipeline = Pipeline::new(
+        fast_policy(),
+        MemoryStore::new([User::from_value(stored.clone()).unwrap()]),
+    )
+    .with_sftpgo(hooks);
+    let now = || pipeline.store().load("lia").unwrap().unwrap().into_value();
+
+    // No answer: the stored user as it is.
+    let r = pipeline.login(&LoginRequest::new("lia", b"password"));
+    assert_eq!((r.outcome, r.rehashed), (Outcome::Allow, true));
+    let rehashed = now();
+
+    // Partial answers: refused as invalid, uncounted; nothing stored.
+    for partial in [
+        r#"{"status":0}"#,
+        r#"{"username":"lia","quota_files":20}"#,
+        r#"{"username":"lia","status":1,"home_dir":"/new"}"#,
+    ] {
+        fs::write(&answer, partial).unwrap();
+        let r = pipeline.login(&LoginRequest::new("lia", b"password"));
+        assert_eq!(
+            r.outcome,
+            Outcome::Deny {
+                counts_as_failure: false
+            },
+            "{partial}"
+        );
+        assert!(
+            matches!(
+                r.reason,
+                Reason::HookFailed(HookName::PreLogin, HookError::InvalidAnswer(_))
+            ),
+            "{partial}"
+        );
+        assert_eq!(now(), rehashed, "{partial}");
+    }
+
+    // A whole user replaces the stored one; the plain-text password is hashed.
+    fs::write(
+        &answer,
+        r#"{"id":99,"username":"lia","status":1,"home_dir":"/new","permissions":{"/":["list"]},"password":"fresh pw","used_quota_files":0}"#,
+    )
+    .unwrap();
+    let r = pipeline.login(&LoginRequest::new("lia", b"fresh pw"));
+    assert_eq!((r.outcome, &r.reason), (Outcome::Allow, &Reason::Verified));
+    let mut lia = now();
+    let hash = lia["password"].as_str().unwrap().to_owned();
+    assert!(hash.starts_with("$2a$04$"), "{hash}");
+    lia["password"] = json!("…");
+    assert_eq!(
+        lia,
+        json!({"id": 3, "username": "lia", "status": 1, "home_dir": "/new",
+            "permissions": {"/": ["list"]}, "password": "…", "used_quota_files": 4,
+            "last_login": 1700000000000_i64})
+    );
+    // The old password went with the old user.
+    assert_eq!(
+        pipeline
+            .login(&LoginRequest::new("lia", b"password"))
+            .outcome,
+        DENY
+    );
 }
 
 #[test]
@@ -563,8 +789,7 @@ fn post_login_runs_off_the_callers_path_and_never_changes_the_outcome() {
         d = done.display()
     );
     let post = sh(&dir, "post.sh", &body);
-    let mut policy = Policy::default();
-    policy.preferred = HashParams::Bcrypt { cost: 4 };
+    let policy = fast_policy();
     let store = MemoryStore::new([User::from_value(json!({"username": "erin", "status": 1,
         "password": "$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/"}))
     .unwrap()]);

@@ -183,7 +183,7 @@ fn pre_login_creates_a_user_then_the_stored_hash_is_checked() {
     let s = Setup::new("prelogin", json!([user("alice", MD5CRYPT)]), "");
     // Creates users it is asked about with id 0; leaves known users alone.
     let body = r#"case "$SFTPGO_LOGIND_USER" in
-  *'"id":0'*) echo '{"username":"newbie","status":1,"password":"letmein","home_dir":"/srv/newbie"}' ;;
+  *'"id":0'*) echo '{"username":"newbie","status":1,"password":"letmein","home_dir":"/srv/newbie","permissions":{"/":["*"]}}' ;;
 esac
 echo "$SFTPGO_LOGIND_METHOD $SFTPGO_LOGIND_IP $SFTPGO_LOGIND_PROTOCOL" >> "$LOG""#;
     let pre = s.script("pre.sh", body);
@@ -221,25 +221,53 @@ echo "$SFTPGO_LOGIND_METHOD $SFTPGO_LOGIND_IP $SFTPGO_LOGIND_PROTOCOL" >> "$LOG"
 }
 
 #[test]
-fn pre_login_partial_update_disables_a_user() {
-    let s = Setup::new("partial", json!([user("carl", MD5CRYPT)]), "");
-    let pre = s.script("pre.sh", r#"echo '{"status":0}'"#);
+fn pre_login_answers_are_whole_users() {
+    let mut carl = user("carl", MD5CRYPT);
+    carl["id"] = json!(12);
+    carl["used_quota_files"] = json!(3);
+    let s = Setup::new("whole", json!([carl]), "");
+    let answer = s.dir.join("answer.json");
+    let pre = s.script("pre.sh", &format!("cat {}", answer.display()));
     let cfg = fs::read_to_string(s.dir.join("passgate.toml")).unwrap();
     fs::write(
         s.dir.join("passgate.toml"),
         format!("{cfg}[sftpgo]\npre_login = \"{pre}\"\n"),
     )
     .unwrap();
+    let before = s.dump();
+    // A partial user is refused (SFTPGo's main branch; released 2.7.x merged it): the hook
+    // broke, no failure is counted, and the dump is as it was.
+    fs::write(&answer, r#"{"status":0}"#).unwrap();
+    let out = s.login("carl", "password", &[]);
+    assert_outcome(&out, "deny", false);
+    let v = json_out(&out);
+    assert_eq!(v["reason_code"], "hook_failed");
+    assert!(v["reason"].as_str().unwrap().contains("username"), "{v}");
+    fs::write(&answer, r#"{"username":"carl","status":0}"#).unwrap();
+    let out = s.login("carl", "password", &[]);
+    assert_outcome(&out, "deny", false);
+    assert!(
+        json_out(&out)["reason"]
+            .as_str()
+            .unwrap()
+            .contains("home_dir")
+    );
+    assert_eq!(s.dump(), before);
+    // A whole user replaces the stored one: fields it does not give are gone (the password
+    // among them), the id and usage counters stay.
+    fs::write(
+        &answer,
+        r#"{"username":"carl","status":0,"home_dir":"/srv/carl2","permissions":{"/":["list"]}}"#,
+    )
+    .unwrap();
     let out = s.login("carl", "password", &[]);
     assert_outcome(&out, "deny", true);
     assert_eq!(json_out(&out)["reason_code"], "user_disabled");
-    let carl = s.user("carl").unwrap();
-    let mut expected = user("carl", MD5CRYPT);
-    expected["status"] = json!(0);
-    expected["id"] = json!(null);
-    let mut carl_without_id = carl.clone();
-    carl_without_id["id"] = json!(null);
-    assert_eq!(carl_without_id, expected);
+    assert_eq!(
+        s.user("carl").unwrap(),
+        json!({"id": 12, "username": "carl", "status": 0, "home_dir": "/srv/carl2",
+            "permissions": {"/": ["list"]}, "used_quota_files": 3})
+    );
 }
 
 #[test]
@@ -268,13 +296,40 @@ fi"#;
     assert!(verifies(eve["password"].as_str().unwrap(), "ldap-pass"));
     // {"username":""}: denied.
     assert_outcome(&s.login("eve", "bad", &[]), "deny", true);
-    // Empty answer: the stored credentials must match too.
-    assert_outcome(&s.login("dina", "use-stored", &[]), "deny", true);
+    // Empty answer, right password: authenticated; the md5crypt hash is rehashed as on any
+    // login, the other fields stay.
+    let before = s.user("dina").unwrap();
     let out = s.login("dina", "password", &[]);
     assert_outcome(&out, "allow", false);
-    assert_eq!(json_out(&out)["reason_code"], "verified");
-    // Empty answer for a user that does not exist: denied.
-    assert_outcome(&s.login("ghost", "password", &[]), "deny", true);
+    let v = json_out(&out);
+    assert_eq!(
+        (v["reason_code"].clone(), v["rehashed"].clone()),
+        (json!("external_auth"), json!(true))
+    );
+    let dina = s.user("dina").unwrap();
+    let rehashed = dina["password"].as_str().unwrap().to_owned();
+    assert!(verifies(&rehashed, "password"));
+    // Again: the hash verifies and is the preferred one, nothing changes.
+    let out = s.login("dina", "password", &[]);
+    assert_eq!(json_out(&out)["rehashed"], false);
+    assert_eq!(s.user("dina").unwrap()["password"], rehashed.as_str());
+    // Empty answer, another password: authenticated, and its hash replaces the stored one.
+    let out = s.login("dina", "use-stored", &[]);
+    assert_outcome(&out, "allow", false);
+    assert_eq!(json_out(&out)["reason_code"], "external_auth");
+    let mut dina = s.user("dina").unwrap();
+    let hash = dina["password"].as_str().unwrap().to_owned();
+    assert!(
+        verifies(&hash, "use-stored") && !verifies(&hash, "password"),
+        "{hash}"
+    );
+    dina["password"] = before["password"].clone();
+    assert_eq!(dina, before);
+    // Empty answer for a user that does not exist: denied, and not created.
+    let out = s.login("ghost", "password", &[]);
+    assert_outcome(&out, "deny", true);
+    assert_eq!(json_out(&out)["reason_code"], "unknown_user");
+    assert!(s.user("ghost").is_none());
 }
 
 #[test]
@@ -317,6 +372,32 @@ fi"#;
         false,
     );
     assert_outcome(&s.login("fred", "password", &ftp), "deny", true);
+}
+
+#[test]
+fn check_password_runs_after_external_auth_unless_the_user_turns_it_off() {
+    let mut free = user("free", MD5CRYPT);
+    free["filters"] = json!({"hooks": {"check_password_disabled": true}});
+    let s = Setup::new("extcheck", json!([user("jane", MD5CRYPT), free]), "");
+    let ext = s.script("ext.sh", ":");
+    let check = s.script("check.sh", r#"echo '{"status":0}'"#);
+    let cfg = fs::read_to_string(s.dir.join("passgate.toml")).unwrap();
+    fs::write(
+        s.dir.join("passgate.toml"),
+        format!("{cfg}[sftpgo]\nexternal_auth = \"{ext}\"\ncheck_password = \"{check}\"\n"),
+    )
+    .unwrap();
+    // External auth accepted jane (empty answer); check-password refused her all the same.
+    let out = s.login("jane", "password", &[]);
+    assert_outcome(&out, "deny", true);
+    assert_eq!(
+        json_out(&out)["reason"],
+        "denied by the check_password hook"
+    );
+    // The dump's filters turn check-password off for free.
+    let out = s.login("free", "password", &[]);
+    assert_outcome(&out, "allow", false);
+    assert_eq!(json_out(&out)["reason_code"], "external_auth");
 }
 
 #[test]
@@ -734,7 +815,7 @@ fn a_rehash_changes_only_the_password_bytes_of_the_store() {
     // A user created by a hook is appended after the last one, with the entries' separator.
     let pre = s.script(
         "pre.sh",
-        r#"case "$SFTPGO_LOGIND_USER" in *'"id":0'*) echo '{"username":"new","status":1}' ;; esac"#,
+        r#"case "$SFTPGO_LOGIND_USER" in *'"id":0'*) echo '{"username":"new","status":1,"home_dir":"/n","permissions":{"/":["*"]}}' ;; esac"#,
     );
     let cfg = fs::read_to_string(s.dir.join("passgate.toml")).unwrap();
     fs::write(
@@ -745,7 +826,7 @@ fn a_rehash_changes_only_the_password_bytes_of_the_store() {
     assert_outcome(&s.login("new", "x", &[]), "deny", true);
     let appended = fs::read_to_string(s.dir.join("users.json")).unwrap();
     let tail = r#""home_dir": "/srv/tom"},
-    {"id":1,"status":1,"username":"new"}
+    {"home_dir":"/n","id":1,"permissions":{"/":["*"]},"status":1,"username":"new"}
   ],"#;
     assert!(appended.contains(tail), "{appended}");
     assert_eq!(

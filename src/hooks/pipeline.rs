@@ -1,8 +1,10 @@
 //! One login attempt, in DESIGN §4's order:
 //!
-//! DirectAdmin `login_pre` → password checks → load user → SFTPGo pre-login → external auth
-//! (if in scope) *or* check-password (if in scope) → core verify → rehash-on-login (store
-//! update) → DirectAdmin `session_create_pre` → post-login notification (on a thread).
+//! DirectAdmin `login_pre` → password checks → load user → SFTPGo external auth (if in
+//! scope) *or* pre-login → login conditions → check-password (if in scope) → core verify →
+//! rehash-on-login (store update) → DirectAdmin `session_create_pre` → post-login
+//! notification (on a thread). A user's `filters.hooks` may turn external auth, pre-login or
+//! check-password off for that user, as in SFTPGo.
 //!
 //! Every hook failure denies. `counts_as_failure` is true when the attempt was judged wrong
 //! (a wrong password, an unknown or disabled user, a hook that answered "deny", DirectAdmin's
@@ -167,23 +169,51 @@ impl<S: UserStore> Pipeline<S> {
             Err(e) => return Step::temp_fail(Reason::Store(e), None),
         };
         let ctx = req.context();
-        // SFTPGo: external auth and pre-login are exclusive, external auth first.
-        let external = self.sftpgo.external_auth_for_password();
-        if let Some(hook) = external {
-            let value = user.as_ref().map(User::to_value);
-            match sftpgo::external_auth(hook, req.username, req.password, value.as_ref(), &ctx) {
-                Err(e) => {
-                    return Step::deny(false, Reason::HookFailed(HookName::ExternalAuth, e), user);
+        // Set when the external auth hook authenticated the user: whether the stored hash
+        // was replaced on the way.
+        let mut authenticated = None;
+        // SFTPGo: external auth and pre-login are exclusive, external auth first; a stored
+        // user's `filters.hooks` may turn either off for that user.
+        let disabled =
+            |user: &Option<User>, hook| user.as_ref().is_some_and(|u| u.hook_disabled(hook));
+        if let Some(hook) = self.sftpgo.external_auth_for_password() {
+            if !disabled(&user, HookName::ExternalAuth) {
+                let value = user.as_ref().map(User::to_value);
+                let answer =
+                    sftpgo::external_auth(hook, req.username, req.password, value.as_ref(), &ctx);
+                match answer {
+                    Err(e) => {
+                        let reason = Reason::HookFailed(HookName::ExternalAuth, e);
+                        return Step::deny(false, reason, user);
+                    }
+                    Ok(ExternalAuthAnswer::Denied) => {
+                        let reason = Reason::HookDenied(HookName::ExternalAuth);
+                        return Step::deny(true, reason, user);
+                    }
+                    Ok(ExternalAuthAnswer::Authenticated(map)) => {
+                        match self.external_user(req, user, map) {
+                            Ok(u) => user = Some(u),
+                            Err(step) => return step,
+                        }
+                        authenticated = Some(false);
+                    }
+                    // An unknown user is denied below, after a dummy verification.
+                    Ok(ExternalAuthAnswer::AuthenticatedAsStored) => {
+                        if let Some(stored) = user.take() {
+                            match self.adopt_login_password(req.password, stored) {
+                                Ok((u, replaced)) => {
+                                    user = Some(u);
+                                    authenticated = Some(replaced);
+                                }
+                                Err(step) => return step,
+                            }
+                        }
+                    }
                 }
-                Ok(ExternalAuthAnswer::Denied) => {
-                    return Step::deny(true, Reason::HookDenied(HookName::ExternalAuth), user);
-                }
-                Ok(ExternalAuthAnswer::Authenticated(map)) => {
-                    return self.external_user(req, user, map);
-                }
-                Ok(ExternalAuthAnswer::UseStoredCredentials) => {}
             }
-        } else if let Some(hook) = &self.sftpgo.pre_login {
+        } else if let Some(hook) = &self.sftpgo.pre_login
+            && !disabled(&user, HookName::PreLogin)
+        {
             let value = user
                 .as_ref()
                 .map_or_else(|| User::new(req.username).into_value(), User::to_value);
@@ -206,32 +236,47 @@ impl<S: UserStore> Pipeline<S> {
                 _ => Step::deny(true, Reason::UnknownUser, None),
             };
         };
+        // What follows is SFTPGo's `checkUserAndPass`, which every password login reaches,
+        // after the hooks above too.
+        let replaced = authenticated.unwrap_or(false);
+        let noting = |mut step: Step| {
+            step.rehashed |= replaced;
+            step
+        };
         if let Some(refusal) = self.login_conditions(user.clone(), req.password, true) {
-            return refusal;
+            return noting(refusal);
         }
-        let mut to_verify = Zeroizing::new(req.password.to_vec());
-        if external.is_none()
-            && let Some(hook) = self.sftpgo.check_password_for(req.protocol)
+        let mut to_verify = None;
+        if let Some(hook) = self.sftpgo.check_password_for(req.protocol)
+            && !user.hook_disabled(HookName::CheckPassword)
         {
             match sftpgo::check_password(hook, user.username(), req.password, &ctx) {
                 Err(e) => {
                     // Unknown users never get here: they paid a dummy verification.
                     let reason = Reason::HookFailed(HookName::CheckPassword, e);
-                    return self.deny_after_dummy(req.password, false, reason, user);
+                    return noting(self.deny_after_dummy(req.password, false, reason, user));
                 }
                 Ok(CheckPasswordAnswer::Accept) => {
-                    return Step::allow(Reason::CheckPassword, user);
+                    return noting(Step::allow(Reason::CheckPassword, user));
                 }
-                Ok(CheckPasswordAnswer::VerifyInstead(part)) => {
-                    to_verify = Zeroizing::new(part.as_bytes().to_vec());
-                }
+                Ok(CheckPasswordAnswer::VerifyInstead(part)) => to_verify = Some(part),
                 Ok(CheckPasswordAnswer::Reject(_)) => {
                     let reason = Reason::HookDenied(HookName::CheckPassword);
-                    return self.deny_after_dummy(req.password, true, reason, user);
+                    return noting(self.deny_after_dummy(req.password, true, reason, user));
                 }
             }
         }
-        self.verify(user, &to_verify)
+        match (to_verify, authenticated) {
+            // Against the stored hash, the one external auth just stored included.
+            (Some(part), _) => noting(self.verify(user, part.as_bytes())),
+            // External auth left a stored hash that verifies the login password: SFTPGo's
+            // check of it cannot fail, and is not repeated.
+            (None, Some(replaced)) => Step {
+                rehashed: replaced,
+                ..Step::allow(Reason::ExternalAuth, user)
+            },
+            (None, None) => self.verify(user, req.password),
+        }
     }
 
     /// A denial that first spends a dummy verification, as an unknown user's does; when
@@ -305,34 +350,35 @@ impl<S: UserStore> Pipeline<S> {
         }
     }
 
-    /// Creates or updates the user from a pre-login answer. The merge happens under the
-    /// store's lock, so a concurrent update of other fields is kept.
+    /// Creates or replaces the user from a pre-login answer, which is a whole user, as on
+    /// SFTPGo's main branch since 74f85392 (released 2.7.x merged it into the stored user):
+    /// of the stored user only what SFTPGo keeps stays ([`User::replacing`]), and an answer
+    /// SFTPGo's validation would refuse denies. The replacement happens under the store's
+    /// lock, so what is kept is what is stored at that moment.
     fn apply_pre_login(&self, username: &str, mut map: Map<String, Value>) -> Result<User, Step> {
         let fail =
             |e: HookError| Step::deny(false, Reason::HookFailed(HookName::PreLogin, e), None);
         match map.get("username") {
-            None => {}
             Some(Value::String(s)) if s == username => {}
-            Some(_) => {
+            Some(Value::String(s)) if !s.is_empty() => {
                 return Err(fail(HookError::InvalidAnswer(
                     "the user's username is not the login name",
                 )));
             }
+            _ => return Err(fail(HookError::InvalidAnswer("the user has no username"))),
         }
         map.remove("id");
+        User::check_whole(&map).map_err(|e| fail(HookError::InvalidAnswer(e)))?;
         self.prepare_password(&mut map).map_err(fail)?;
         let mut invalid = None;
-        let stored = self.store.modify(username, &mut |current| {
-            let mut u = current.cloned().unwrap_or_else(|| User::new(username));
-            u.merge(map.clone());
-            match User::from_value(u.into_value()) {
-                Ok(u) => Some(u),
-                Err(e) => {
-                    invalid = Some(e);
-                    None
-                }
+        let mut replace = |current: Option<&User>| match User::replacing(current, map.clone()) {
+            Ok(u) => Some(u),
+            Err(e) => {
+                invalid = Some(e);
+                None
             }
-        });
+        };
+        let stored = self.store.modify(username, &mut replace);
         if invalid.is_some() {
             return Err(fail(HookError::InvalidAnswer("the user is not valid")));
         }
@@ -343,11 +389,12 @@ impl<S: UserStore> Pipeline<S> {
         }
     }
 
-    /// A hook's `password` is stored as SFTPGo would: a recognised hash as is (bcrypt
-    /// written `$2a$`, the only bcrypt id SFTPGo reads), a lock marker as is, and anything
-    /// else taken as plain text and hashed in the preferred scheme. DES crypt counts as plain
-    /// text: it has no identifier, SFTPGo does not recognise it, and 13 letters and digits
-    /// may well be a password.
+    /// A hook's `password` is stored as a recognised hash as is (bcrypt written `$2a$`, the
+    /// only bcrypt id SFTPGo reads), a lock marker as is, and anything else taken as plain
+    /// text and hashed in the preferred scheme. DES crypt counts as plain text: it has no
+    /// identifier, SFTPGo does not recognise it, and 13 letters and digits may well be a
+    /// password. SFTPGo keeps only its own prefixes and would hash a `$2b$`/`$2y$` hash, or
+    /// a lock marker, as plain text; keeping them is passgate's choice (docs/hooks.md).
     fn prepare_password(&self, map: &mut Map<String, Value>) -> Result<(), HookError> {
         let Some(value) = map.get_mut("password") else {
             return Ok(());
@@ -381,13 +428,14 @@ impl<S: UserStore> Pipeline<S> {
     }
 
     /// Stores the user an external auth hook returned, with the login password (as SFTPGo
-    /// does): the stored hash is kept when it still verifies and needs no rehash.
+    /// does): the stored hash is kept when it still verifies and needs no rehash. Returns
+    /// the user as stored.
     fn external_user(
         &self,
         req: &LoginRequest<'_>,
         user: Option<User>,
         mut map: Map<String, Value>,
-    ) -> Step {
+    ) -> Result<User, Step> {
         let target = map
             .get("username")
             .and_then(Value::as_str)
@@ -398,7 +446,7 @@ impl<S: UserStore> Pipeline<S> {
         } else {
             match self.store.load(&target) {
                 Ok(u) => u,
-                Err(e) => return Step::temp_fail(Reason::Store(e), None),
+                Err(e) => return Err(Step::temp_fail(Reason::Store(e), None)),
             }
         };
         let keep = existing
@@ -417,7 +465,7 @@ impl<S: UserStore> Pipeline<S> {
                 Ok(h) => {
                     map.insert("password".into(), Value::String(h));
                 }
-                Err(e) => return Step::temp_fail(Reason::Hash(e), existing),
+                Err(e) => return Err(Step::temp_fail(Reason::Hash(e), existing)),
             },
         }
         let stored = self.store.modify(&target, &mut |current| {
@@ -426,20 +474,61 @@ impl<S: UserStore> Pipeline<S> {
             User::from_value(u.into_value()).ok()
         });
         match stored {
-            Ok(Some(u)) => match self.login_conditions(u.clone(), req.password, false) {
-                Some(refusal) => refusal,
-                None => Step::allow(Reason::ExternalAuth, u),
-            },
+            Ok(Some(u)) => Ok(u),
             Ok(None) => {
                 let e = HookError::InvalidAnswer("the user is not valid");
-                Step::deny(
-                    false,
-                    Reason::HookFailed(HookName::ExternalAuth, e),
-                    existing,
-                )
+                let reason = Reason::HookFailed(HookName::ExternalAuth, e);
+                Err(Step::deny(false, reason, existing))
             }
-            Err(e) => Step::temp_fail(Reason::Store(e), existing),
+            Err(e) => Err(Step::temp_fail(Reason::Store(e), existing)),
         }
+    }
+
+    /// An empty external auth answer for a stored user, as SFTPGo takes it since 2.6.0
+    /// (`checkPasswordAfterEmptyExtAuthResponse`): the hook vouched for the login password,
+    /// so a stored hash that does not verify it (or no hash at all) is replaced by its hash
+    /// in the preferred scheme; one that verifies it stays, or is rehashed as on any login.
+    /// This happens before the login conditions are checked, as in SFTPGo: a disabled user's
+    /// hash is replaced too, and the login is denied all the same.
+    ///
+    /// Returns the user and whether its stored hash was replaced. A store that changed
+    /// meanwhile keeps its change (this login goes on with the hash it made); one that
+    /// cannot be written is logged, as a rehash that cannot be stored is.
+    fn adopt_login_password(&self, password: &[u8], user: User) -> Result<(User, bool), Step> {
+        let old = user.password().map(str::to_owned);
+        let checked = old.as_deref().map(|stored| {
+            if self.rehash {
+                self.policy.verify_and_update(stored, password)
+            } else {
+                self.policy.verify(stored, password).map(|v| (v, None))
+            }
+        });
+        let new = match checked {
+            Some(Ok((_, None))) => return Ok((user, false)),
+            Some(Ok((_, Some(new)))) => new,
+            Some(Err(e @ VerifyError::ResourceExhausted(_))) => {
+                return Err(Step::temp_fail(Reason::Verify(e), Some(user)));
+            }
+            // A mismatch, a refused or malformed hash, or none: SFTPGo stores the new one.
+            Some(Err(_)) | None => match self.policy.hash(self.policy.preferred, password) {
+                Ok(h) => h,
+                Err(e) => return Err(Step::temp_fail(Reason::Hash(e), Some(user))),
+            },
+        };
+        let updated = self.store.modify(user.username(), &mut |current| {
+            let current = current.filter(|c| c.password() == old.as_deref())?;
+            let mut changed = current.clone();
+            changed.set_password(new.clone());
+            Some(changed)
+        });
+        match updated {
+            Ok(Some(u)) if u.password() == Some(new.as_str()) => return Ok((u, true)),
+            Ok(_) => {}
+            Err(e) => log::warn!(target: "passgate::hooks", "new password not stored: {e}"),
+        }
+        let mut user = user;
+        user.set_password(new);
+        Ok((user, false))
     }
 
     /// Starts the post-login notification, if one is configured for this outcome.
@@ -610,10 +699,35 @@ mod tests {
         assert_eq!(dummies(&p, "sha", b"wrong"), (deny, 1));
     }
 
+    /// A scratch directory for hook scripts, removed when dropped.
+    struct Scripts(std::path::PathBuf);
+
+    impl Scripts {
+        fn new(name: &str) -> Self {
+            let dir = std::env::temp_dir().join(format!("passgate-{name}-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            Self(dir)
+        }
+
+        /// A program hook running `body` under `/bin/sh`.
+        fn hook(&self, name: &str, body: &str) -> crate::hooks::Hook {
+            let path = self.0.join(name);
+            std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+                .unwrap();
+            crate::hooks::Hook::program(&path).unwrap()
+        }
+    }
+
+    impl Drop for Scripts {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
     #[test]
     fn a_check_password_denial_costs_a_dummy_verification() {
-        let dir = std::env::temp_dir().join(format!("passgate-pad-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = Scripts::new("pad");
         let mut hooks = SftpgoHooks::default();
         // Rejected, broken, or an empty part to verify (which the password checks refuse).
         let cases = [
@@ -622,11 +736,7 @@ mod tests {
             ("empty.sh", "echo '{\"status\":2,\"to_verify\":\"\"}'"),
         ];
         for (name, body) in cases {
-            let path = dir.join(name);
-            std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
-            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-                .unwrap();
-            hooks.check_password = Some(crate::hooks::Hook::program(&path).unwrap());
+            hooks.check_password = Some(dir.hook(name, body));
             let store = MemoryStore::new([user(
                 json!({"username": "md5", "status": 1, "password": MD5CRYPT}),
             )]);
@@ -635,7 +745,394 @@ mod tests {
             assert!(matches!(outcome, Outcome::Deny { .. }), "{name}");
             assert_eq!(n, 1, "{name}");
         }
-        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_empty_external_auth_answer_authenticates_a_stored_user() {
+        let dir = Scripts::new("ext-empty");
+        let hooks = SftpgoHooks {
+            external_auth: Some(dir.hook("empty.sh", "exit 0")),
+            ..SftpgoHooks::default()
+        };
+        let bcrypt = policy().hash(policy().preferred, b"password").unwrap();
+        let store = MemoryStore::new([
+            user(json!({"id": 1, "username": "bc", "status": 1, "password": bcrypt})),
+            user(
+                json!({"id": 2, "username": "md5", "status": 1, "password": MD5CRYPT,
+                "home_dir": "/h"}),
+            ),
+            user(json!({"id": 3, "username": "off", "status": 0, "password": MD5CRYPT})),
+            user(json!({"id": 4, "username": "nopw", "status": 1})),
+        ]);
+        let p = Pipeline::new(policy(), store).with_sftpgo(hooks);
+        let stored = |name: &str| p.store().load(name).unwrap().unwrap();
+
+        // The stored hash verifies the password: nothing changes.
+        let r = p.login(&LoginRequest::new("bc", b"password"));
+        assert_eq!(
+            (r.outcome, &r.reason, r.rehashed),
+            (Outcome::Allow, &Reason::ExternalAuth, false)
+        );
+        assert_eq!(stored("bc").password(), Some(bcrypt.as_str()));
+
+        // Another password: the hook vouched for it, so its hash replaces the stored one.
+        let r = p.login(&LoginRequest::new("bc", b"another one"));
+        assert_eq!(
+            (r.outcome, &r.reason, r.rehashed),
+            (Outcome::Allow, &Reason::ExternalAuth, true)
+        );
+        let new = stored("bc").password().unwrap().to_owned();
+        assert!(new.starts_with("$2a$04$"), "{new}");
+        assert!(p.policy().verify(&new, b"another one").is_ok());
+        assert_eq!(
+            p.policy().verify(&new, b"password").unwrap_err(),
+            VerifyError::Mismatch
+        );
+
+        // A legacy hash that verifies is rehashed, as on any login; other fields stay.
+        let r = p.login(&LoginRequest::new("md5", b"password"));
+        assert_eq!((r.outcome, r.rehashed), (Outcome::Allow, true));
+        let md5 = stored("md5");
+        assert!(
+            p.policy()
+                .verify(md5.password().unwrap(), b"password")
+                .is_ok()
+        );
+        assert_eq!((md5.id(), &md5.fields()["home_dir"]), (2, &json!("/h")));
+
+        // A user without a password gets one.
+        let r = p.login(&LoginRequest::new("nopw", b"first"));
+        assert_eq!(r.outcome, Outcome::Allow);
+        assert!(
+            p.policy()
+                .verify(stored("nopw").password().unwrap(), b"first")
+                .is_ok()
+        );
+
+        // A disabled user is denied, after its hash was replaced (SFTPGo's order).
+        let deny = Outcome::Deny {
+            counts_as_failure: true,
+        };
+        let (outcome, n) = dummies(&p, "off", b"other");
+        assert_eq!((outcome, n), (deny, 1));
+        assert!(
+            p.policy()
+                .verify(stored("off").password().unwrap(), b"other")
+                .is_ok()
+        );
+
+        // An unknown user is denied after a dummy verification, and not created.
+        assert_eq!(dummies(&p, "ghost", b"password"), (deny, 1));
+        let r = p.login(&LoginRequest::new("ghost", b"password"));
+        assert_eq!(r.reason, Reason::UnknownUser);
+        assert!(p.store().load("ghost").unwrap().is_none());
+    }
+
+    /// Check-password's verdict by the password's first word: `accept` 1, `reject` 0, `same`
+    /// 2 with the whole password, `part` 2 with "part"; anything else fails (exit 3).
+    const CHECK: &str = r#"case "$SFTPGO_AUTHD_PASSWORD" in
+accept*) echo '{"status":1}' ;;
+reject*) echo '{"status":0}' ;;
+same*) printf '{"status":2,"to_verify":"%s"}' "$SFTPGO_AUTHD_PASSWORD" ;;
+part*) echo '{"status":2,"to_verify":"part"}' ;;
+*) exit 3 ;;
+esac"#;
+
+    #[test]
+    fn check_password_runs_after_external_auth() {
+        let dir = Scripts::new("ext-check");
+        // A user JSON for "json" (check-password turned off for "json-nocheck"), empty for
+        // the others.
+        let ext = r#"case "$SFTPGO_AUTHD_USERNAME" in
+json) echo '{"username":"json","status":1,"home_dir":"/j","permissions":{"/":["*"]}}' ;;
+json-nocheck) echo '{"username":"json-nocheck","status":1,"filters":{"hooks":{"check_password_disabled":true}}}' ;;
+esac"#;
+        let hooks = SftpgoHooks {
+            external_auth: Some(dir.hook("ext.sh", ext)),
+            check_password: Some(dir.hook("check.sh", CHECK)),
+            ..SftpgoHooks::default()
+        };
+        let x = policy().hash(policy().preferred, b"x").unwrap();
+        let stored = user(json!({"username": "u", "status": 1, "password": x}));
+        let fresh = || {
+            Pipeline::new(policy(), MemoryStore::new([stored.clone()])).with_sftpgo(hooks.clone())
+        };
+        let deny = |counts_as_failure| Outcome::Deny { counts_as_failure };
+        let hook_denied = Reason::HookDenied(HookName::CheckPassword);
+        let mismatch = Reason::Verify(VerifyError::Mismatch);
+        let cases = [
+            // Empty answer: the login password's hash is stored first, whatever follows.
+            ("u", "accept-1", Outcome::Allow, Reason::CheckPassword),
+            ("u", "reject-1", deny(true), hook_denied.clone()),
+            ("u", "same-1", Outcome::Allow, Reason::Verified),
+            // "part" is checked against the hash of the whole password just stored.
+            ("u", "part-1", deny(true), mismatch.clone()),
+            // A user JSON: created with the login password, then the same.
+            ("json", "accept-2", Outcome::Allow, Reason::CheckPassword),
+            ("json", "reject-2", deny(true), hook_denied),
+            ("json", "same-2", Outcome::Allow, Reason::Verified),
+            ("json", "part-2", deny(true), mismatch),
+            // The answer's own filters turn check-password off for its user.
+            (
+                "json-nocheck",
+                "reject-3",
+                Outcome::Allow,
+                Reason::ExternalAuth,
+            ),
+        ];
+        for (name, pw, outcome, reason) in cases {
+            let p = fresh();
+            let r = p.login(&LoginRequest::new(name, pw.as_bytes()));
+            assert_eq!((r.outcome, &r.reason), (outcome, &reason), "{name} {pw}");
+            let hash = p.store().load(name).unwrap().unwrap();
+            assert!(
+                p.policy()
+                    .verify(hash.password().unwrap(), pw.as_bytes())
+                    .is_ok()
+            );
+            // The stored hash was replaced for "u" (it verified "x" only).
+            assert_eq!(r.rehashed, name == "u", "{name} {pw}");
+        }
+        // A broken check-password hook denies, uncounted, after a dummy verification.
+        let p = fresh();
+        let r = p.login(&LoginRequest::new("u", b"broken"));
+        assert_eq!(r.outcome, deny(false));
+        assert!(matches!(
+            r.reason,
+            Reason::HookFailed(HookName::CheckPassword, HookError::Exit(3))
+        ));
+        // Every denial after external auth costs a dummy verification.
+        for pw in [&b"reject-4"[..], b"broken"] {
+            assert_eq!(dummies(&fresh(), "u", pw).1, 1);
+        }
+    }
+
+    #[test]
+    fn check_password_runs_after_pre_login() {
+        let dir = Scripts::new("pre-check");
+        let hooks = SftpgoHooks {
+            pre_login: Some(dir.hook(
+                "pre.sh",
+                r#"echo '{"username":"u","status":1,"home_dir":"/u","permissions":{"/":["*"]},"password":"part"}'"#,
+            )),
+            check_password: Some(dir.hook("check.sh", CHECK)),
+            ..SftpgoHooks::default()
+        };
+        let p = Pipeline::new(policy(), MemoryStore::default()).with_sftpgo(hooks);
+        let deny = Outcome::Deny {
+            counts_as_failure: true,
+        };
+        for (pw, outcome, reason) in [
+            ("part-123456", Outcome::Allow, Reason::Verified),
+            ("accept", Outcome::Allow, Reason::CheckPassword),
+            ("reject", deny, Reason::HookDenied(HookName::CheckPassword)),
+            ("same", deny, Reason::Verify(VerifyError::Mismatch)),
+        ] {
+            let r = p.login(&LoginRequest::new("u", pw.as_bytes()));
+            assert_eq!((r.outcome, &r.reason), (outcome, &reason), "{pw}");
+        }
+    }
+
+    #[test]
+    fn a_pre_login_answer_is_a_whole_user() {
+        let dir = Scripts::new("pre-whole");
+        let whole = r#"{"username":"u","status":1,"home_dir":"/new","permissions":{"/":["*"]}}"#;
+        let stored = || {
+            MemoryStore::new([user(json!({"id": 4, "username": "u", "status": 1,
+                "password": MD5CRYPT, "home_dir": "/old", "permissions": {"/": ["*"]},
+                "description": "stored", "last_login": 42}))])
+        };
+        let pipeline = |answer: &str| {
+            let hooks = SftpgoHooks {
+                pre_login: Some(dir.hook("pre.sh", &format!("echo '{answer}'"))),
+                ..SftpgoHooks::default()
+            };
+            Pipeline::new(policy(), stored()).with_sftpgo(hooks)
+        };
+        let failed = Outcome::Deny {
+            counts_as_failure: false,
+        };
+        // Answers SFTPGo's validation refuses: denied, and the stored user stays as it was.
+        for partial in [
+            r#"{"status":0}"#,
+            r#"{"username":"u","status":1}"#,
+            r#"{"username":"u","status":1,"home_dir":"/h"}"#,
+            r#"{"username":"u","status":1,"permissions":{"/":["*"]}}"#,
+            r#"{"username":"u","status":1,"home_dir":"h","permissions":{"/":["*"]}}"#,
+            r#"{"username":"u","status":2,"home_dir":"/h","permissions":{"/":["*"]}}"#,
+            r#"{"username":"v","status":1,"home_dir":"/h","permissions":{"/":["*"]}}"#,
+        ] {
+            let p = pipeline(partial);
+            let r = p.login(&LoginRequest::new("u", b"password"));
+            assert_eq!(r.outcome, failed, "{partial}");
+            assert!(
+                matches!(
+                    r.reason,
+                    Reason::HookFailed(HookName::PreLogin, HookError::InvalidAnswer(_))
+                ),
+                "{partial}"
+            );
+            assert_eq!(
+                p.store().load("u").unwrap(),
+                stored().load("u").unwrap(),
+                "{partial}"
+            );
+        }
+        // A whole user replaces the stored one: its password and description are gone (so
+        // the login is refused), its id and last login stay.
+        let p = pipeline(whole);
+        let r = p.login(&LoginRequest::new("u", b"password"));
+        assert_eq!(
+            (r.outcome, &r.reason),
+            (
+                Outcome::Deny {
+                    counts_as_failure: true
+                },
+                &Reason::NoPassword
+            )
+        );
+        assert_eq!(
+            p.store().load("u").unwrap().unwrap().into_value(),
+            json!({"id": 4, "username": "u", "status": 1, "home_dir": "/new",
+                "permissions": {"/": ["*"]}, "last_login": 42})
+        );
+        // With a password and status 0: stored, and the login refused for the status.
+        let p = pipeline(&whole.replace(r#""status":1"#, r#""status":0,"password":"pw""#));
+        let r = p.login(&LoginRequest::new("u", b"pw"));
+        assert_eq!(r.reason, Reason::UserDisabled);
+        let u = p.store().load("u").unwrap().unwrap();
+        assert!(p.policy().verify(u.password().unwrap(), b"pw").is_ok());
+        // A new user is created from a whole user only.
+        let p = pipeline(&whole.replace(r#""u""#, r#""new""#));
+        let r = p.login(&LoginRequest::new("new", b"x"));
+        assert_eq!(r.reason, Reason::NoPassword);
+        assert_eq!(p.store().load("new").unwrap().unwrap().id(), 5);
+        let p = pipeline(r#"{"username":"new","status":1}"#);
+        assert_eq!(p.login(&LoginRequest::new("new", b"x")).outcome, failed);
+        assert!(p.store().load("new").unwrap().is_none());
+    }
+
+    #[test]
+    fn per_user_hook_filters_turn_hooks_off() {
+        let dir = Scripts::new("filters");
+        let refuse_all = SftpgoHooks {
+            external_auth: Some(dir.hook("ext.sh", r#"echo '{"username":""}'"#)),
+            pre_login: Some(dir.hook("pre.sh", "exit 3")),
+            check_password: Some(dir.hook("check.sh", r#"echo '{"status":0}'"#)),
+            ..SftpgoHooks::default()
+        };
+        let off = |hooks: Value| {
+            user(json!({"username": "off", "status": 1, "password": MD5CRYPT,
+                "filters": {"hooks": hooks}}))
+        };
+        let users = || {
+            MemoryStore::new([
+                off(
+                    json!({"external_auth_disabled": true, "pre_login_disabled": true,
+                    "check_password_disabled": true}),
+                ),
+                user(json!({"username": "on", "status": 1, "password": MD5CRYPT})),
+            ])
+        };
+        let deny = |counts_as_failure| Outcome::Deny { counts_as_failure };
+        // External auth and check-password: both skipped for "off", whose stored hash decides.
+        let p = Pipeline::new(policy(), users()).with_sftpgo(refuse_all.clone());
+        let r = p.login(&LoginRequest::new("off", b"password"));
+        assert_eq!((r.outcome, &r.reason), (Outcome::Allow, &Reason::Verified));
+        let r = p.login(&LoginRequest::new("off", b"wrong"));
+        assert_eq!(r.reason, Reason::Verify(VerifyError::Mismatch));
+        let r = p.login(&LoginRequest::new("on", b"password"));
+        assert_eq!(
+            (r.outcome, &r.reason),
+            (deny(true), &Reason::HookDenied(HookName::ExternalAuth))
+        );
+        // Pre-login (external auth not configured): skipped for "off" only.
+        let pre_and_check = SftpgoHooks {
+            external_auth: None,
+            ..refuse_all.clone()
+        };
+        let p = Pipeline::new(policy(), users()).with_sftpgo(pre_and_check);
+        assert_eq!(
+            p.login(&LoginRequest::new("off", b"password")).outcome,
+            Outcome::Allow
+        );
+        let r = p.login(&LoginRequest::new("on", b"password"));
+        assert_eq!(r.outcome, deny(false));
+        assert!(matches!(
+            r.reason,
+            Reason::HookFailed(HookName::PreLogin, _)
+        ));
+        // Each filter turns off its own hook only.
+        let only_check = SftpgoHooks {
+            check_password: refuse_all.check_password.clone(),
+            ..SftpgoHooks::default()
+        };
+        let store = MemoryStore::new([
+            off(json!({"check_password_disabled": true})),
+            user(
+                json!({"username": "other", "status": 1, "password": MD5CRYPT,
+                "filters": {"hooks": {"external_auth_disabled": true, "pre_login_disabled": true}}}),
+            ),
+        ]);
+        let p = Pipeline::new(policy(), store).with_sftpgo(only_check);
+        assert_eq!(
+            p.login(&LoginRequest::new("off", b"password")).outcome,
+            Outcome::Allow
+        );
+        let r = p.login(&LoginRequest::new("other", b"password"));
+        assert_eq!(
+            (r.outcome, &r.reason),
+            (deny(true), &Reason::HookDenied(HookName::CheckPassword))
+        );
+    }
+
+    /// A store whose users' hash another writer changes between a login's read and its write.
+    struct Racing {
+        inner: MemoryStore,
+        theirs: String,
+    }
+
+    impl UserStore for Racing {
+        fn load(&self, username: &str) -> Result<Option<User>, crate::hooks::StoreError> {
+            self.inner.load(username)
+        }
+
+        fn modify(
+            &self,
+            username: &str,
+            change: &mut dyn FnMut(Option<&User>) -> Option<User>,
+        ) -> Result<Option<User>, crate::hooks::StoreError> {
+            self.inner.modify(username, &mut |current| {
+                let mut u = current?.clone();
+                u.set_password(self.theirs.clone());
+                Some(u)
+            })?;
+            self.inner.modify(username, change)
+        }
+    }
+
+    #[test]
+    fn an_empty_answer_keeps_a_change_made_meanwhile() {
+        let dir = Scripts::new("ext-race");
+        let hooks = SftpgoHooks {
+            external_auth: Some(dir.hook("empty.sh", "exit 0")),
+            ..SftpgoHooks::default()
+        };
+        let theirs = policy().hash(policy().preferred, b"theirs").unwrap();
+        let store = Racing {
+            inner: MemoryStore::new([user(
+                json!({"username": "md5", "status": 1, "password": MD5CRYPT}),
+            )]),
+            theirs: theirs.clone(),
+        };
+        let p = Pipeline::new(policy(), store).with_sftpgo(hooks);
+        // The hook vouched for the password: the login goes on, the other writer's hash stays.
+        let r = p.login(&LoginRequest::new("md5", b"mine"));
+        assert_eq!((r.outcome, r.rehashed), (Outcome::Allow, false));
+        assert_eq!(
+            p.store().load("md5").unwrap().unwrap().password(),
+            Some(theirs.as_str())
+        );
     }
 
     #[test]
@@ -653,7 +1150,7 @@ mod tests {
     }
 
     #[test]
-    fn hook_passwords_are_stored_as_sftpgo_would() {
+    fn hook_passwords_are_stored_hashed_or_as_recognised() {
         let p = Pipeline::new(policy(), MemoryStore::default());
         let mut m = Map::new();
         let check = |p: &Pipeline<MemoryStore>, m: &mut Map<String, Value>, pw: &str| {

@@ -200,7 +200,8 @@ impl SftpgoHooks {
 pub enum PreLoginAnswer {
     /// Empty output, or HTTP 204: leave the user as stored.
     NoChange,
-    /// A (possibly partial) user object to create the user or update it.
+    /// A user object: the whole user, to create the user or replace the stored one (on
+    /// SFTPGo's main branch; released 2.7.x merges it into the stored user).
     User(Map<String, Value>),
 }
 
@@ -242,8 +243,10 @@ pub enum ExternalAuthAnswer {
     /// A user: authenticated; create or update it (its `username` may differ from the login
     /// name, to map several logins onto one account).
     Authenticated(Map<String, Value>),
-    /// Empty answer: authenticated only if the stored credentials match too.
-    UseStoredCredentials,
+    /// Empty answer: authenticated as the stored user, if there is one (an unknown user is
+    /// denied). As SFTPGo does since 2.6.0, a stored hash that does not verify the login
+    /// password is then replaced by the login password's hash.
+    AuthenticatedAsStored,
     /// `{"username":""}`, or an HTTP status other than 200.
     Denied,
 }
@@ -290,7 +293,7 @@ pub fn external_auth(
         return Ok(ExternalAuthAnswer::Denied);
     }
     if reply.is_empty() {
-        return Ok(ExternalAuthAnswer::UseStoredCredentials);
+        return Ok(ExternalAuthAnswer::AuthenticatedAsStored);
     }
     let Value::Object(map) = reply.json()? else {
         return Err(HookError::InvalidAnswer("the user is not a JSON object"));

@@ -5,6 +5,8 @@ use core::fmt;
 
 use serde_json::{Map, Value};
 
+use super::attempt::HookName;
+
 /// An SFTPGo user object. Always holds a string `username`.
 ///
 /// Absent numbers read as SFTPGo's zero values: `status` 0 is a disabled user (so a
@@ -106,6 +108,25 @@ impl User {
         expires > 0 && expires < now_ms
     }
 
+    /// Whether the user's `filters.hooks` turn this SFTPGo hook off for them:
+    /// `external_auth_disabled`, `pre_login_disabled` or `check_password_disabled` is `true`.
+    /// (SFTPGo reads them with the user's group settings applied; passgate has no groups and
+    /// reads the user's own.) Always false for the other hooks.
+    pub fn hook_disabled(&self, hook: HookName) -> bool {
+        let key = match hook {
+            HookName::ExternalAuth => "external_auth_disabled",
+            HookName::PreLogin => "pre_login_disabled",
+            HookName::CheckPassword => "check_password_disabled",
+            _ => return false,
+        };
+        let flag = self
+            .fields
+            .get("filters")
+            .and_then(|f| f.get("hooks"))
+            .and_then(|h| h.get(key));
+        flag == Some(&Value::Bool(true))
+    }
+
     /// Replaces the stored password hash.
     pub fn set_password(&mut self, hash: String) {
         self.fields.insert("password".into(), Value::String(hash));
@@ -114,6 +135,84 @@ impl User {
     /// Sets SFTPGo's id.
     pub fn set_id(&mut self, id: i64) {
         self.fields.insert("id".into(), Value::from(id));
+    }
+
+    /// Checks what SFTPGo's validation (`ValidateUser`) would refuse in a whole user, of
+    /// what passgate can tell: a `home_dir` that is an absolute path, `permissions` for
+    /// `"/"`, a `status` of 0 or 1 (absent is 0: disabled, which is valid), and `filters`
+    /// that are an object. The message is secret-free.
+    pub(crate) fn check_whole(fields: &Map<String, Value>) -> Result<(), &'static str> {
+        match fields.get("home_dir") {
+            Some(Value::String(h)) if h.starts_with('/') => {}
+            Some(Value::String(h)) if !h.is_empty() => return Err("home_dir is not absolute"),
+            _ => return Err("the user has no home_dir"),
+        }
+        match fields.get("permissions") {
+            Some(Value::Object(p)) if p.contains_key("/") => {}
+            _ => return Err("the user has no permissions for \"/\""),
+        }
+        match fields.get("status") {
+            None | Some(Value::Null) => {}
+            Some(v) if matches!(v.as_i64(), Some(0 | 1)) => {}
+            Some(_) => return Err("status is not 0 or 1"),
+        }
+        match fields.get("filters") {
+            None | Some(Value::Null | Value::Object(_)) => Ok(()),
+            Some(_) => Err("filters is not an object"),
+        }
+    }
+
+    /// A whole user `answer` as it replaces `stored` (`None`: a new user), keeping what
+    /// SFTPGo keeps of the stored user when a hook's answer replaces it: its `id`, usage
+    /// counters and activity times, and its second factor (`executePreLoginHook` and the
+    /// provider's `updateUser`). A new user starts without counters or activity times
+    /// (SFTPGo's `addUser`).
+    pub(crate) fn replacing(
+        stored: Option<&User>,
+        mut answer: Map<String, Value>,
+    ) -> Result<Self, UserError> {
+        const COUNTERS: [&str; 8] = [
+            "used_quota_size",
+            "used_quota_files",
+            "used_upload_data_transfer",
+            "used_download_data_transfer",
+            "last_quota_update",
+            "last_login",
+            "first_download",
+            "first_upload",
+        ];
+        const KEPT: [&str; 3] = ["id", "last_password_change", "created_at"];
+        const KEPT_FILTERS: [&str; 2] = ["totp_config", "recovery_codes"];
+        let Some(stored) = stored else {
+            for key in COUNTERS {
+                answer.remove(key);
+            }
+            return Self::from_map(answer);
+        };
+        for key in COUNTERS.into_iter().chain(KEPT) {
+            match stored.fields.get(key) {
+                Some(v) => answer.insert(key.into(), v.clone()),
+                None => answer.remove(key),
+            };
+        }
+        let kept: Vec<(&str, Value)> = KEPT_FILTERS
+            .into_iter()
+            .filter_map(|k| Some((k, stored.fields.get("filters")?.get(k)?.clone())))
+            .collect();
+        match answer.get_mut("filters") {
+            Some(Value::Object(filters)) => {
+                for key in KEPT_FILTERS {
+                    filters.remove(key);
+                }
+                filters.extend(kept.into_iter().map(|(k, v)| (k.to_owned(), v)));
+            }
+            _ if !kept.is_empty() => {
+                let filters = kept.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+                answer.insert("filters".into(), Value::Object(filters));
+            }
+            _ => {}
+        }
+        Self::from_map(answer)
     }
 
     /// Applies a (possibly partial) user object: each top-level field given replaces the
@@ -207,6 +306,102 @@ mod tests {
             json!({"username": "a", "id": 7, "status": 0, "home_dir": "/h",
                 "custom": {"k": "v"}, "quota_files": 5})
         );
+    }
+
+    fn object(v: Value) -> Map<String, Value> {
+        match v {
+            Value::Object(m) => m,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn a_whole_user_replaces_the_stored_one_keeping_what_sftpgo_keeps() {
+        let stored = User::from_value(json!({"id": 7, "username": "a", "status": 1,
+            "home_dir": "/old", "permissions": {"/": ["*"]}, "description": "old", "x": 1,
+            "used_quota_size": 10, "last_login": 99, "created_at": 5,
+            "filters": {"totp_config": {"enabled": true}, "recovery_codes": [{"secret": "s"}],
+                "allowed_ip": ["10.0.0.0/8"]}}))
+        .unwrap();
+        let answer = object(
+            json!({"id": 99, "username": "a", "status": 1, "home_dir": "/new",
+            "permissions": {"/": ["list"]}, "last_login": 1, "first_upload": 2,
+            "filters": {"totp_config": {"enabled": false}, "denied_ip": []}}),
+        );
+        assert_eq!(
+            User::replacing(Some(&stored), answer).unwrap().into_value(),
+            json!({"id": 7, "username": "a", "status": 1, "home_dir": "/new",
+                "permissions": {"/": ["list"]}, "used_quota_size": 10, "last_login": 99,
+                "created_at": 5, "filters": {"totp_config": {"enabled": true},
+                    "recovery_codes": [{"secret": "s"}], "denied_ip": []}})
+        );
+        // An answer without filters still gets the stored second factor.
+        let answer = object(json!({"username": "a", "home_dir": "/h", "permissions": {"/": []}}));
+        let u = User::replacing(Some(&stored), answer).unwrap();
+        assert_eq!(
+            u.fields()["filters"],
+            json!({"totp_config": {"enabled": true}, "recovery_codes": [{"secret": "s"}]})
+        );
+        assert_eq!(u.status(), 0);
+        // A new user: the answer, without counters or activity times.
+        let answer = object(
+            json!({"username": "b", "home_dir": "/b", "permissions": {"/": []},
+            "used_quota_files": 3, "last_login": 1, "last_password_change": 4}),
+        );
+        assert_eq!(
+            User::replacing(None, answer).unwrap().into_value(),
+            json!({"username": "b", "home_dir": "/b", "permissions": {"/": []},
+                "last_password_change": 4})
+        );
+    }
+
+    #[test]
+    fn what_a_whole_user_needs() {
+        let whole = json!({"username": "a", "home_dir": "/h", "permissions": {"/": ["*"]}});
+        assert_eq!(User::check_whole(&object(whole.clone())), Ok(()));
+        let with = |key: &str, v: Value| {
+            let mut m = object(whole.clone());
+            if v.is_null() {
+                m.remove(key);
+            } else {
+                m.insert(key.into(), v);
+            }
+            User::check_whole(&m)
+        };
+        for (key, v, ok) in [
+            ("status", json!(0), true),
+            ("status", json!(1), true),
+            ("status", json!(2), false),
+            ("status", json!(-1), false),
+            ("status", json!("1"), false),
+            ("status", json!(1.0), false),
+            ("home_dir", Value::Null, false),
+            ("home_dir", json!(""), false),
+            ("home_dir", json!("relative/dir"), false),
+            ("home_dir", json!(5), false),
+            ("permissions", Value::Null, false),
+            ("permissions", json!({}), false),
+            ("permissions", json!({"/sub": ["*"]}), false),
+            ("permissions", json!(["*"]), false),
+            ("filters", json!({}), true),
+            ("filters", json!("x"), false),
+        ] {
+            assert_eq!(with(key, v.clone()).is_ok(), ok, "{key}: {v}");
+        }
+    }
+
+    #[test]
+    fn hook_filters() {
+        let u = User::from_value(json!({"username": "a", "filters": {"hooks": {
+            "external_auth_disabled": true, "pre_login_disabled": false,
+            "check_password_disabled": "true"}}}))
+        .unwrap();
+        assert!(u.hook_disabled(HookName::ExternalAuth));
+        assert!(!u.hook_disabled(HookName::PreLogin));
+        // Only JSON `true` is true: SFTPGo would not read a string into its bool.
+        assert!(!u.hook_disabled(HookName::CheckPassword));
+        assert!(!u.hook_disabled(HookName::LoginPre));
+        assert!(!User::new("b").hook_disabled(HookName::ExternalAuth));
     }
 
     #[test]
