@@ -395,7 +395,7 @@ fn pipeline_with_http_external_auth() {
         if req["password"] == "right" {
             reply(
                 200,
-                r#"{"username":"mapped","status":1,"home_dir":"/srv/mapped"}"#,
+                r#"{"username":"mapped","status":1,"home_dir":"/srv/mapped","permissions":{"/":["*"]}}"#,
             )
         } else {
             reply(200, r#"{"username":""}"#)
@@ -504,7 +504,7 @@ fn pipeline_with_http_check_password_after_external_auth() {
         match seen.path.as_str() {
             "/auth" if req["username"] == "free" => reply(
                 200,
-                r#"{"username":"free","status":1,"filters":{"hooks":{"check_password_disabled":true}}}"#,
+                r#"{"username":"free","status":1,"home_dir":"/f","permissions":{"/":["*"]},"filters":{"hooks":{"check_password_disabled":true}}}"#,
             ),
             "/auth" => reply(200, ""),
             "/check" if req["password"] == "accept" => reply(200, r#"{"status":1}"#),

@@ -274,7 +274,7 @@ fn pre_login_answers_are_whole_users() {
 fn external_auth_program() {
     let s = Setup::new("extauth", json!([user("dina", MD5CRYPT)]), "");
     let body = r#"if [ "$SFTPGO_AUTHD_PASSWORD" = "ldap-pass" ]; then
-  echo "{\"username\":\"$SFTPGO_AUTHD_USERNAME\",\"status\":1,\"home_dir\":\"/ldap/$SFTPGO_AUTHD_USERNAME\"}"
+  echo "{\"username\":\"$SFTPGO_AUTHD_USERNAME\",\"status\":1,\"home_dir\":\"/ldap/$SFTPGO_AUTHD_USERNAME\",\"permissions\":{\"/\":[\"*\"]}}"
 elif [ "$SFTPGO_AUTHD_PASSWORD" = "use-stored" ] || [ "$SFTPGO_AUTHD_PASSWORD" = "password" ]; then
   :
 else

@@ -428,8 +428,9 @@ impl<S: UserStore> Pipeline<S> {
     }
 
     /// Stores the user an external auth hook returned, with the login password (as SFTPGo
-    /// does): the stored hash is kept when it still verifies and needs no rehash. Returns
-    /// the user as stored.
+    /// does): the answer is a whole user that replaces the stored one (keeping its id,
+    /// counters and second factor, as SFTPGo does), and the stored hash is kept when it
+    /// still verifies and needs no rehash. Returns the user as stored.
     fn external_user(
         &self,
         req: &LoginRequest<'_>,
@@ -454,24 +455,28 @@ impl<S: UserStore> Pipeline<S> {
             .and_then(User::password)
             .and_then(|h| self.policy.verify_and_update(h, req.password).ok());
         map.remove("id");
-        match keep {
-            Some((_, None)) => {
-                map.remove("password");
+        match (keep, existing.as_ref().and_then(User::password)) {
+            (Some((_, None)), Some(hash)) => {
+                map.insert("password".into(), Value::String(hash.to_owned()));
             }
-            Some((_, Some(new))) => {
+            (Some((_, Some(new))), _) => {
                 map.insert("password".into(), Value::String(new));
             }
-            None => match self.policy.hash(self.policy.preferred, req.password) {
+            _ => match self.policy.hash(self.policy.preferred, req.password) {
                 Ok(h) => {
                     map.insert("password".into(), Value::String(h));
                 }
                 Err(e) => return Err(Step::temp_fail(Reason::Hash(e), existing)),
             },
         }
+        // A whole user, as SFTPGo takes it (DP:4564-4609): it replaces the stored one,
+        // keeping only what SFTPGo keeps.
+        if let Err(why) = User::check_whole(&map) {
+            let reason = Reason::HookFailed(HookName::ExternalAuth, HookError::InvalidAnswer(why));
+            return Err(Step::deny(false, reason, existing));
+        }
         let stored = self.store.modify(&target, &mut |current| {
-            let mut u = current.cloned().unwrap_or_else(|| User::new(&target));
-            u.merge(map.clone());
-            User::from_value(u.into_value()).ok()
+            User::replacing(current, map.clone()).ok()
         });
         match stored {
             Ok(Some(u)) => Ok(u),
@@ -845,7 +850,7 @@ esac"#;
         // the others.
         let ext = r#"case "$SFTPGO_AUTHD_USERNAME" in
 json) echo '{"username":"json","status":1,"home_dir":"/j","permissions":{"/":["*"]}}' ;;
-json-nocheck) echo '{"username":"json-nocheck","status":1,"filters":{"hooks":{"check_password_disabled":true}}}' ;;
+json-nocheck) echo '{"username":"json-nocheck","status":1,"home_dir":"/j","permissions":{"/":["*"]},"filters":{"hooks":{"check_password_disabled":true}}}' ;;
 esac"#;
         let hooks = SftpgoHooks {
             external_auth: Some(dir.hook("ext.sh", ext)),
