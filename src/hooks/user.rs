@@ -215,19 +215,6 @@ impl User {
         Self::from_map(answer)
     }
 
-    /// Applies a (possibly partial) user object: each top-level field given replaces the
-    /// stored one, the others stay. `id` is kept: the store owns it.
-    pub(crate) fn merge(&mut self, update: Map<String, Value>) {
-        let id = self.fields.get("id").cloned();
-        for (k, v) in update {
-            self.fields.insert(k, v);
-        }
-        match id {
-            Some(id) => self.fields.insert("id".into(), id),
-            None => self.fields.remove("id"),
-        };
-    }
-
     /// All fields.
     pub fn fields(&self) -> &Map<String, Value> {
         &self.fields
@@ -289,22 +276,6 @@ mod tests {
         assert_eq!(
             User::from_value(json!({"username": "a", "password": 5})),
             Err(UserError::PasswordNotString)
-        );
-    }
-
-    #[test]
-    fn merge_is_shallow_and_keeps_id_and_unknown_fields() {
-        let mut u = User::from_value(json!({"username": "a", "id": 7, "status": 1,
-            "home_dir": "/h", "custom": {"k": "v"}}))
-        .unwrap();
-        let Value::Object(update) = json!({"status": 0, "id": 99, "quota_files": 5}) else {
-            unreachable!()
-        };
-        u.merge(update);
-        assert_eq!(
-            u.into_value(),
-            json!({"username": "a", "id": 7, "status": 0, "home_dir": "/h",
-                "custom": {"k": "v"}, "quota_files": 5})
         );
     }
 
