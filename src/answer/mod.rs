@@ -102,6 +102,9 @@ pub enum Reason {
     /// The password verified, but is below SFTPGo's entropy minimum: the empty answer, so
     /// that SFTPGo stores it without the check (the account is not retired).
     VerifiedWeak,
+    /// The password verified, but the user SFTPGo would create from the legacy account
+    /// cannot have it: it is below SFTPGo's entropy minimum (`[serve] min_entropy`).
+    WeakPasswordForNewUser,
     /// The password does not match.
     WrongPassword,
     /// Neither the server nor the legacy source holds the user.
@@ -136,6 +139,7 @@ impl Reason {
             Self::Imported => "imported",
             Self::Retired => "retired",
             Self::VerifiedWeak => "verified-weak-password",
+            Self::WeakPasswordForNewUser => "weak-password-for-new-user",
             Self::WrongPassword => "wrong-password",
             Self::UnknownUser => "unknown-user",
             Self::NoReadableHash => "no-readable-hash",

@@ -630,6 +630,13 @@ impl Answerer {
         let (reason, reply) = match stored {
             Some(user) => self.known_user_reply(user, password),
             None => {
+                // SFTPGo creates the user with the login password through its entropy
+                // check, and no other answer creates a user: below the minimum the login
+                // cannot succeed, and the answer says so rather than a creation SFTPGo
+                // would refuse.
+                if self.below_min_entropy(None, password) {
+                    return deny(Reason::WeakPasswordForNewUser, Where::Legacy, scheme);
+                }
                 // Only a legacy account can have verified a user SFTPGo does not know.
                 let Some(account) = accounts.account(&req.username)? else {
                     return Err(AnswerError::Internal);
@@ -646,6 +653,19 @@ impl Answerer {
         Ok(attempt(Outcome::Allow, reason, place, scheme, reply))
     }
 
+    /// Whether SFTPGo's entropy check would refuse `password` as the user's new password:
+    /// the user's own `filters.password_strength` when set, else `min_entropy`.
+    fn below_min_entropy(&self, user: Option<&Map<String, Value>>, password: &[u8]) -> bool {
+        let min = user
+            .and_then(|u| u.get("filters"))
+            .and_then(|f| f.get("password_strength"))
+            .and_then(Value::as_f64)
+            .filter(|&s| s > 0.0)
+            .unwrap_or(self.settings.min_entropy);
+        let entropy = core::str::from_utf8(password).map_or(0.0, sftpgo_entropy);
+        min > 0.0 && entropy < min
+    }
+
     /// The answer for a right password of a user SFTPGo stores.
     fn known_user_reply(
         &self,
@@ -655,16 +675,9 @@ impl Answerer {
         if !self.settings.retire {
             return (Reason::Verified, ExternalAuthReply::Accept);
         }
-        // A user answer has SFTPGo store the login password through its entropy check
-        // (the user's own password_strength first); the empty answer stores it without.
-        let min = user
-            .get("filters")
-            .and_then(|f| f.get("password_strength"))
-            .and_then(Value::as_f64)
-            .filter(|&s| s > 0.0)
-            .unwrap_or(self.settings.min_entropy);
-        let entropy = core::str::from_utf8(password).map_or(0.0, sftpgo_entropy);
-        if min > 0.0 && entropy < min {
+        // A user answer has SFTPGo store the login password through its entropy check;
+        // the empty answer stores it without.
+        if self.below_min_entropy(Some(user), password) {
             return (Reason::VerifiedWeak, ExternalAuthReply::Accept);
         }
         let mut user = user.clone();
@@ -965,6 +978,15 @@ mod tests {
             .external_auth(&ext("alice", "password", Some(known(MD5CRYPT))), &src)
             .unwrap();
         assert_eq!(ok.reason, Reason::Retired);
+        // A new user: SFTPGo would refuse to create it with this password.
+        let got = retire(40.0)
+            .external_auth(&ext("bob", "password", None), &src)
+            .unwrap();
+        assert_eq!(
+            (got.outcome, got.reason),
+            (Outcome::Deny, Reason::WeakPasswordForNewUser)
+        );
+        assert_eq!(got.reply, ExternalAuthReply::Deny);
         // The user's own password_strength comes first.
         let mut strict = known(MD5CRYPT);
         strict["filters"]["password_strength"] = json!(50);

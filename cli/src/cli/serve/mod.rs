@@ -285,7 +285,7 @@ async fn healthz(State(service): State<Arc<Service>>) -> Response {
 }
 
 async fn metrics(State(service): State<Arc<Service>>, headers: HeaderMap) -> Response {
-    if let Some(r) = unauthorized(&service, "metrics", &headers) {
+    if let Some(r) = unauthorized(&service, "metrics", Instant::now(), &headers) {
         return r;
     }
     (
@@ -309,17 +309,22 @@ fn refusal(status: StatusCode, message: &str) -> Response {
 }
 
 /// The 401 for a request without the required header (or with a wrong value).
-fn unauthorized(service: &Service, hook: &'static str, headers: &HeaderMap) -> Option<Response> {
+fn unauthorized(
+    service: &Service,
+    hook: &'static str,
+    started: Instant,
+    headers: &HeaderMap,
+) -> Option<Response> {
     let auth = service.auth.as_ref()?;
     let presented = headers.get(auth.name()).map(HeaderValue::as_bytes);
     if presented.is_some_and(|v| auth.accepts(v)) {
         return None;
     }
-    service.metrics.reject(hook, "unauthorized");
-    Some(refusal(
+    let r = refusal(
         StatusCode::UNAUTHORIZED,
         "the required header is missing or wrong",
-    ))
+    );
+    Some(reject(service, hook, "unauthorized", "", started, r))
 }
 
 /// A request refused before verification: counted, and one audit line.
@@ -487,7 +492,7 @@ async fn external_auth(
 ) -> Response {
     const HOOK: &str = "external-auth";
     let started = Instant::now();
-    if let Some(r) = unauthorized(&service, HOOK, &headers) {
+    if let Some(r) = unauthorized(&service, HOOK, started, &headers) {
         return r;
     }
     let body = match body {
@@ -517,7 +522,7 @@ async fn check_password(
 ) -> Response {
     const HOOK: &str = "check-password";
     let started = Instant::now();
-    if let Some(r) = unauthorized(&service, HOOK, &headers) {
+    if let Some(r) = unauthorized(&service, HOOK, started, &headers) {
         return r;
     }
     let body = match body {
