@@ -23,7 +23,7 @@ mod source;
 pub use self::entropy::sftpgo_entropy;
 pub use self::settings::{HeaderAuth, ServeConfig};
 pub use self::sftpgo::{
-    Accounts, AnswerSettings, Answerer, CheckPasswordReply, CheckPasswordRequest,
+    AccountVerdict, Accounts, AnswerSettings, Answerer, CheckPasswordReply, CheckPasswordRequest,
     ExternalAuthReply, ExternalAuthRequest, RequestError, WithoutLegacy,
 };
 pub use self::source::{LegacyAccount, LegacySource, Reload, Snapshot, SourceConfig, SourceError};
@@ -54,14 +54,28 @@ pub enum HookKind {
     ExternalAuth,
     /// SFTPGo's check-password.
     CheckPassword,
+    /// HTTP Basic authentication for a reverse proxy's auth subrequest (nginx
+    /// `auth_request`, Caddy `forward_auth`, Traefik `forwardAuth`).
+    HttpBasic,
+    /// Pure-FTPd's extauth (`pure-authd`).
+    PureAuthd,
+    /// A program contract: pam_exec, checkpassword, mod_authnz_external.
+    Check,
+    /// DirectAdmin's `login_pre` filter.
+    DirectAdminLoginPre,
 }
 
 impl HookKind {
-    /// The name in audit lines and metrics: `external-auth`, `check-password`.
+    /// The name in audit lines and metrics: `external-auth`, `check-password`, `http-basic`,
+    /// `pure-authd`, `check`, `directadmin-login-pre`.
     pub const fn name(self) -> &'static str {
         match self {
             Self::ExternalAuth => "external-auth",
             Self::CheckPassword => "check-password",
+            Self::HttpBasic => "http-basic",
+            Self::PureAuthd => "pure-authd",
+            Self::Check => "check",
+            Self::DirectAdminLoginPre => "directadmin-login-pre",
         }
     }
 }

@@ -401,6 +401,18 @@ impl CheckPasswordReply {
     }
 }
 
+/// The verdict of [`Answerer::verify_account`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AccountVerdict {
+    /// The password is the account's; the account may log in.
+    Verified(LegacyAccount),
+    /// A wrong password, or a locked, disabled or expired account.
+    Refused,
+    /// The source does not hold the user.
+    NotFound,
+}
+
 /// What the check-password hook answers for a user the legacy source does not hold.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -684,6 +696,64 @@ impl Answerer {
         user.remove("password");
         disable_external_auth(&mut user);
         (Reason::Retired, ExternalAuthReply::User(user))
+    }
+
+    /// Verifies a login against a source alone, for the contracts that only ask "is this
+    /// the password of this account" (HTTP Basic, Pure-FTPd's extauth, PAM, checkpassword):
+    /// [`AccountVerdict::Verified`] with the account, [`AccountVerdict::Refused`] for a wrong
+    /// password or a locked, disabled or expired account, [`AccountVerdict::NotFound`] when
+    /// the source does not hold the user. Every refusal and every unknown user costs at
+    /// least a dummy verification, so the time taken does not tell them apart.
+    pub fn verify_account(
+        &self,
+        hook: HookKind,
+        username: &str,
+        password: &[u8],
+        accounts: &dyn Accounts,
+    ) -> Result<Attempt<AccountVerdict>, AnswerError> {
+        let attempt = |outcome, reason, place, scheme, reply| Attempt {
+            hook,
+            outcome,
+            reason,
+            place,
+            scheme,
+            reply,
+        };
+        if self.policy.check_password(password).is_err() {
+            return Ok(attempt(
+                Outcome::Deny,
+                Reason::PasswordRefused,
+                Where::Nowhere,
+                None,
+                AccountVerdict::Refused,
+            ));
+        }
+        let Some(account) = accounts.account(username)? else {
+            self.dummy(password, Reason::UnknownUser)?;
+            return Ok(attempt(
+                Outcome::Deny,
+                Reason::UnknownUser,
+                Where::Nowhere,
+                None,
+                AccountVerdict::NotFound,
+            ));
+        };
+        Ok(match self.check_legacy(&account, password)? {
+            Check::Right(scheme) => attempt(
+                Outcome::Allow,
+                Reason::Verified,
+                Where::Legacy,
+                scheme,
+                AccountVerdict::Verified(account),
+            ),
+            Check::Wrong(reason, scheme) => attempt(
+                Outcome::Deny,
+                reason,
+                Where::Legacy,
+                scheme,
+                AccountVerdict::Refused,
+            ),
+        })
     }
 
     /// Answers SFTPGo's check-password hook from the legacy source: `status` 1 when the
@@ -1036,6 +1106,31 @@ mod tests {
         let got = a.check_password(&req("alice", b"password"), &()).unwrap();
         assert_eq!(got.outcome, Outcome::Defer);
         assert!(!format!("{:?}", got.reply).contains("password"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn verify_account_alone() {
+        let (src, dir) = source();
+        let a = answerer(AnswerSettings::default());
+        let v = |name: &str, pw: &str| {
+            a.verify_account(HookKind::CheckPassword, name, pw.as_bytes(), &src)
+                .unwrap()
+        };
+        let got = v("bob", "password");
+        assert_eq!(
+            (got.outcome, got.scheme),
+            (Outcome::Allow, Some(Scheme::Md5Crypt))
+        );
+        let AccountVerdict::Verified(account) = got.reply else {
+            panic!()
+        };
+        assert_eq!(account.username(), "bob");
+        assert_eq!(v("bob", "wrong").reply, AccountVerdict::Refused);
+        assert_eq!(v("carol", "password").reason, Reason::Locked);
+        assert_eq!(v("carol", "password").reply, AccountVerdict::Refused);
+        assert_eq!(v("nobody", "password").reply, AccountVerdict::NotFound);
+        assert_eq!(v("bob", "").reason, Reason::PasswordRefused);
         std::fs::remove_dir_all(dir).unwrap();
     }
 

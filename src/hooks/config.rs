@@ -39,6 +39,10 @@
 //! home_base = "/srv/sftpgo"  # homes for accounts without an absolute one
 //! min_uid = 1000           # also max_uid, force_uid, force_gid, as `passgate import`
 //! poll = 1                 # seconds between looks at the file for changes, 1–3600
+//! [sources.web]            # more sources, by name, with the same keys, for the contracts
+//! format = "htpasswd"      # that name theirs
+//! path = "/etc/nginx/htpasswd"
+//! home_base = "/srv/www"
 //!
 //! [serve]                  # passgate as SFTPGo's hook (`passgate serve`, `passgate sftpgo`)
 //! listen = "127.0.0.1:8099"
@@ -89,6 +93,9 @@ pub struct Config {
     pub directadmin: Option<DirectAdmin>,
     /// The legacy source passgate answers from, when `[source]` is present.
     pub source: Option<SourceConfig>,
+    /// More sources, by name (`[sources.NAME]`, the same keys as `[source]`), for the
+    /// contracts that name theirs.
+    pub sources: BTreeMap<String, SourceConfig>,
     /// passgate as SFTPGo's hook: the HTTP service and the answers.
     pub serve: ServeConfig,
 }
@@ -144,6 +151,8 @@ struct File {
     sftpgo: SftpgoSection,
     directadmin: Option<DirectAdminSection>,
     source: Option<SourceSection>,
+    #[serde(default)]
+    sources: BTreeMap<String, SourceSection>,
     #[serde(default)]
     serve: ServeSection,
 }
@@ -270,7 +279,25 @@ impl Config {
             .directadmin
             .map(|da| directadmin(da, &base))
             .transpose()?;
-        let source = file.source.map(|s| source(s, &base)).transpose()?;
+        let default_source = file
+            .source
+            .map(|s| source("source", s, &base))
+            .transpose()?;
+        let mut sources = BTreeMap::new();
+        for (name, section) in file.sources {
+            let key = format!("sources.{name}");
+            if name.is_empty()
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                return Err(ConfigError::invalid(
+                    &key,
+                    "a name of letters, digits, - and _",
+                ));
+            }
+            sources.insert(name, source(&key, section, &base)?);
+        }
         let serve = serve(file.serve, &base)?;
         Ok(Self {
             policy,
@@ -278,9 +305,24 @@ impl Config {
             store: file.store.map(|s| base.join(s.path)),
             sftpgo,
             directadmin,
-            source,
+            source: default_source,
+            sources,
             serve,
         })
+    }
+
+    /// The source `name` (`[sources.NAME]`), or `[source]` for `None`; an error naming the
+    /// missing section.
+    pub fn source_named(&self, name: Option<&str>) -> Result<&SourceConfig, ConfigError> {
+        match name {
+            None => self
+                .source
+                .as_ref()
+                .ok_or_else(|| ConfigError::invalid("source", "no [source] section")),
+            Some(n) => self.sources.get(n).ok_or_else(|| {
+                ConfigError::invalid(&format!("sources.{n}"), "no such [sources.NAME] section")
+            }),
+        }
     }
 
     /// The login pipeline this configuration describes, over its SFTPGo dump; an error
@@ -460,7 +502,8 @@ fn sftpgo(s: SftpgoSection) -> Result<SftpgoHooks, ConfigError> {
     Ok(hooks)
 }
 
-fn source(s: SourceSection, base: &Path) -> Result<SourceConfig, ConfigError> {
+fn source(key: &str, s: SourceSection, base: &Path) -> Result<SourceConfig, ConfigError> {
+    let sub = |k: &str| format!("{key}.{k}");
     let format = match s.format.as_str() {
         "shadow" => Format::Shadow,
         "pure-ftpd" => Format::PureFtpd,
@@ -468,7 +511,7 @@ fn source(s: SourceSection, base: &Path) -> Result<SourceConfig, ConfigError> {
         "htpasswd" => Format::Htpasswd,
         _ => {
             return Err(ConfigError::invalid(
-                "source.format",
+                &sub("format"),
                 "one of shadow, pure-ftpd, proftpd, htpasswd",
             ));
         }
@@ -480,11 +523,11 @@ fn source(s: SourceSection, base: &Path) -> Result<SourceConfig, ConfigError> {
         (s.min_uid, s.max_uid, s.force_uid, s.force_gid);
     if let Some(secs) = s.poll {
         if !(1..=3600).contains(&secs) {
-            return Err(ConfigError::invalid("source.poll", "seconds, 1 to 3600"));
+            return Err(ConfigError::invalid(&sub("poll"), "seconds, 1 to 3600"));
         }
         c.poll = Duration::from_secs(secs);
     }
-    c.check().map_err(|e| ConfigError::invalid("source", e))?;
+    c.check().map_err(|e| ConfigError::invalid(key, e))?;
     Ok(c)
 }
 
@@ -740,7 +783,7 @@ min_entropy = 40
 "#,
         )
         .unwrap();
-        let source = c.source.unwrap();
+        let source = c.source.clone().unwrap();
         assert_eq!(source.format, Format::Shadow);
         assert_eq!(source.path, Path::new("/etc/passgate/shadow"));
         assert_eq!(source.passwd.as_deref(), Some(Path::new("/etc/passwd")));
@@ -759,6 +802,37 @@ min_entropy = 40
         assert!(s.answers.retire);
         assert_eq!(s.answers.without_legacy, WithoutLegacy::Deny);
         assert_eq!(s.answers.min_entropy, 40.0);
+
+        assert_eq!(c.source_named(None).unwrap().format, Format::Shadow);
+        assert!(c.source_named(Some("web")).is_err());
+        let named = parse(
+            "[sources.web]\nformat = \"htpasswd\"\npath = \"/etc/nginx/htpasswd\"\nhome_base = \"/w\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            named.source_named(Some("web")).unwrap().format,
+            Format::Htpasswd
+        );
+        assert!(named.source_named(None).is_err());
+        for (text, key) in [
+            (
+                "[sources.\"a b\"]\nformat = \"htpasswd\"\npath = \"h\"\nhome_base = \"/w\"\n",
+                "sources.a b",
+            ),
+            (
+                "[sources.web]\nformat = \"csv\"\npath = \"h\"\n",
+                "sources.web.format",
+            ),
+            (
+                "[sources.web]\nformat = \"htpasswd\"\npath = \"h\"\n",
+                "sources.web",
+            ),
+        ] {
+            match parse(text) {
+                Err(ConfigError::Invalid { key: k, .. }) => assert_eq!(k, key, "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
 
         let d = parse("").unwrap().serve;
         assert_eq!(d.listen, ServeConfig::DEFAULT_LISTEN);
