@@ -18,8 +18,8 @@ use std::time::{Duration, SystemTime};
 use serde_json::{Value, json};
 
 use crate::import::{
-    self, Credential, DumpUser, Event, Format, ImportError, Observer, Options, Passwd, Sink,
-    Summary,
+    self, Credential, DumpUser, Event, Format, ImportError, Observer, Options, Passwd,
+    PureFtpdRules, Sink, Summary,
 };
 
 /// Where the legacy accounts are and how to read them: the importer's options that apply.
@@ -142,6 +142,7 @@ pub struct LegacyAccount {
     allowed_ip: Vec<String>,
     denied_ip: Vec<String>,
     require_password_change: bool,
+    pure_ftpd: Option<Box<PureFtpdRules>>,
 }
 
 impl LegacyAccount {
@@ -162,6 +163,7 @@ impl LegacyAccount {
             allowed_ip: user.filters.allowed_ip.to_vec(),
             denied_ip: user.filters.denied_ip.to_vec(),
             require_password_change: user.filters.require_password_change,
+            pure_ftpd: user.pure_ftpd.cloned().map(Box::new),
         }
     }
 
@@ -184,6 +186,37 @@ impl LegacyAccount {
     /// Whether the account's expiration date (milliseconds since the epoch) has passed.
     pub fn is_expired_at(&self, now_ms: i64) -> bool {
         self.expiration_date > 0 && self.expiration_date <= now_ms
+    }
+
+    /// The uid (`force_uid` when set; 0 when neither the file nor the source gives one).
+    pub fn uid(&self) -> u32 {
+        self.uid
+    }
+
+    /// The gid (`force_gid` when set; 0 when neither the file nor the source gives one).
+    pub fn gid(&self) -> u32 {
+        self.gid
+    }
+
+    /// The home directory: the file's, without Pure-FTPd's `/./` chroot mark, or
+    /// `home_base/username`.
+    pub fn home_dir(&self) -> &str {
+        &self.home_dir
+    }
+
+    /// Client networks allowed to log in (CIDR); empty: any.
+    pub fn allowed_ip(&self) -> &[String] {
+        &self.allowed_ip
+    }
+
+    /// Client networks refused (CIDR).
+    pub fn denied_ip(&self) -> &[String] {
+        &self.denied_ip
+    }
+
+    /// For a `pureftpd.passwd` source: the line's fields as Pure-FTPd reads them.
+    pub fn pure_ftpd(&self) -> Option<&PureFtpdRules> {
+        self.pure_ftpd.as_deref()
     }
 
     /// The SFTPGo user the importer writes for this account, without a password: home,

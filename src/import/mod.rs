@@ -46,6 +46,7 @@ mod shadow;
 mod sniff;
 
 pub use self::passwd::Passwd;
+pub use self::pureftpd::{IpRules, PureFtpdRules, TimeWindow};
 pub use self::report::{
     Event, HashProblem, LineFault, Note, Observer, Outcome, SkipReason, Summary,
 };
@@ -223,6 +224,8 @@ pub(crate) struct Entry<'a> {
     download_bandwidth: i64,
     allowed_ip: Vec<String>,
     denied_ip: Vec<String>,
+    /// A `pureftpd.passwd` line's own fields.
+    pure_ftpd: Option<PureFtpdRules>,
     notes: Vec<Note>,
 }
 
@@ -244,6 +247,7 @@ impl<'a> Entry<'a> {
             download_bandwidth: 0,
             allowed_ip: Vec::new(),
             denied_ip: Vec::new(),
+            pure_ftpd: None,
             notes: Vec::new(),
         }
     }
@@ -690,6 +694,7 @@ pub(crate) fn read_accounts<R: BufRead>(
                 require_password_change: entry.require_password_change,
             },
             filesystem: Filesystem::default(),
+            pure_ftpd: entry.pure_ftpd.as_ref(),
         };
         sink.user(&user, entry.hash)
             .map_err(io_err("writing the output"))?;

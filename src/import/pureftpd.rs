@@ -19,12 +19,108 @@
 //! Fields after the home may be absent (Pure-FTPd reads such lines). A line with more than 18
 //! fields is refused: `pure-pw` writes IPv6 rules with their colons unescaped, which shifts
 //! every later field for Pure-FTPd too, so no reading of such a line is reliable.
+//!
+//! What an SFTPGo user has no field for (the home as written, with its `/./` chroot mark,
+//! bandwidth in bytes/s, ratios, local IP rules, the time restriction) is kept in
+//! [`PureFtpdRules`], for answering Pure-FTPd itself.
 
 use std::net::IpAddr;
 
 use super::Entry;
 use super::fields::{expect_fields, id, optional_number, split, text, username};
 use super::report::{LineFault, Note};
+
+/// What a `pureftpd.passwd` line holds as Pure-FTPd reads it (`log_puredb.c`
+/// `pw_puredb_parseline`), for answering Pure-FTPd: the fields an SFTPGo user has no room
+/// for, and those it converts. An empty field is `None`, as Pure-FTPd leaves the setting
+/// alone for it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PureFtpdRules {
+    /// The home as written: `/./` marks the chroot (`/srv/ftp/u/./` jails the user in
+    /// `/srv/ftp/u`).
+    pub dir: String,
+    /// Upload bandwidth, bytes/s.
+    pub throttling_bandwidth_ul: Option<u64>,
+    /// Download bandwidth, bytes/s.
+    pub throttling_bandwidth_dl: Option<u64>,
+    /// Upload part of the upload/download ratio (Pure-FTPd applies only values above 0).
+    pub ratio_upload: Option<u32>,
+    /// Download part of the upload/download ratio (Pure-FTPd applies only values above 0).
+    pub ratio_download: Option<u32>,
+    /// Most concurrent sessions.
+    pub per_user_max: Option<u32>,
+    /// Quota: files.
+    pub user_quota_files: Option<u64>,
+    /// Quota: bytes.
+    pub user_quota_size: Option<u64>,
+    /// Rules on the local (server) address the client connected to; `None` when one of them
+    /// is not an address or network (a host name, which Pure-FTPd resolves and passgate
+    /// does not): no login can then be allowed.
+    pub local_ip: Option<IpRules>,
+    /// The hours logins are allowed in.
+    pub time_window: TimeWindow,
+}
+
+/// Allowed and denied addresses, as CIDR networks (`192.0.2.0/24`, `2001:db8::/32`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct IpRules {
+    /// Allowed networks; empty: any.
+    pub allowed: Vec<String>,
+    /// Denied networks.
+    pub denied: Vec<String>,
+}
+
+/// Field 17, `HHMM-HHMM`: when logins are allowed, in the server's local time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeWindow {
+    /// No restriction (an empty field).
+    #[default]
+    Always,
+    /// From `from` to `to` inclusive, as `hour * 100 + minute`; across midnight when `from`
+    /// is after `to` (`2200-0600`).
+    Between {
+        /// The first minute allowed.
+        from: u32,
+        /// The last minute allowed.
+        to: u32,
+    },
+    /// A field that is not two numbers: Pure-FTPd refuses every login then.
+    Never,
+}
+
+impl TimeWindow {
+    /// Field 17 as Pure-FTPd's `time_restrictions_check` reads it, strictly: up to four
+    /// digits, `-`, up to four digits. Anything else is [`Never`](Self::Never).
+    fn parse(field: &[u8]) -> Self {
+        if field.is_empty() {
+            return Self::Always;
+        }
+        let hhmm = |s: &[u8]| -> Option<u32> {
+            if s.is_empty() || s.len() > 4 || !s.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            Some(s.iter().fold(0, |n, &c| n * 10 + u32::from(c - b'0')))
+        };
+        let mut parts = field.splitn(2, |&c| c == b'-');
+        match (parts.next().and_then(hhmm), parts.next().and_then(hhmm)) {
+            (Some(from), Some(to)) => Self::Between { from, to },
+            _ => Self::Never,
+        }
+    }
+
+    /// Whether a login at `now` (`hour * 100 + minute`) is allowed.
+    pub fn allows(self, now: u32) -> bool {
+        match self {
+            Self::Always => true,
+            Self::Never => false,
+            Self::Between { from, to } if from <= to => (from..=to).contains(&now),
+            Self::Between { from, to } => now >= from || now <= to,
+        }
+    }
+}
 
 /// Parses one line.
 pub(crate) fn parse(line: &[u8]) -> Result<Entry<'_>, LineFault> {
@@ -41,27 +137,52 @@ pub(crate) fn parse(line: &[u8]) -> Result<Entry<'_>, LineFault> {
         });
     }
     (e.uid, e.gid) = (Some(uid), Some(gid));
-    e.home = chroot_home(text(f[5], "home")?, &mut e.notes);
+    let dir = text(f[5], "home")?;
+    e.home = chroot_home(dir, &mut e.notes);
+    let mut rules = PureFtpdRules {
+        dir: dir.to_owned(),
+        ..PureFtpdRules::default()
+    };
 
-    e.upload_bandwidth = kbps(field(6), "upload bandwidth", &mut e.notes)?;
-    e.download_bandwidth = kbps(field(7), "download bandwidth", &mut e.notes)?;
+    let (ul, upload) = kbps(field(6), "upload bandwidth", &mut e.notes)?;
+    let (dl, download) = kbps(field(7), "download bandwidth", &mut e.notes)?;
+    (e.upload_bandwidth, e.download_bandwidth) = (ul, dl);
+    (rules.throttling_bandwidth_ul, rules.throttling_bandwidth_dl) = (upload, download);
     let up = optional_number(field(8), "upload ratio", u64::from(u32::MAX))?;
     let down = optional_number(field(9), "download ratio", u64::from(u32::MAX))?;
     if up.unwrap_or(0) > 0 || down.unwrap_or(0) > 0 {
         e.notes.push(Note::Dropped("upload/download ratio"));
     }
+    // Pure-FTPd applies a ratio only when it is above 0.
+    rules.ratio_upload = up.filter(|&r| r > 0).map(|r| r as u32);
+    rules.ratio_download = down.filter(|&r| r > 0).map(|r| r as u32);
     let int32 = i32::MAX as u64;
-    e.max_sessions = optional_number(field(10), "max sessions", int32)?.unwrap_or(0) as i32;
-    e.quota_files = optional_number(field(11), "quota files", int32)?.unwrap_or(0) as i32;
-    e.quota_size = optional_number(field(12), "quota size", i64::MAX as u64)?.unwrap_or(0) as i64;
+    let max_sessions = optional_number(field(10), "max sessions", int32)?;
+    let quota_files = optional_number(field(11), "quota files", int32)?;
+    let quota_size = optional_number(field(12), "quota size", i64::MAX as u64)?;
+    e.max_sessions = max_sessions.unwrap_or(0) as i32;
+    e.quota_files = quota_files.unwrap_or(0) as i32;
+    e.quota_size = quota_size.unwrap_or(0) as i64;
+    rules.per_user_max = max_sessions.map(|n| n as u32);
+    (rules.user_quota_files, rules.user_quota_size) = (quota_files, quota_size);
     if !field(13).is_empty() || !field(14).is_empty() {
         e.notes.push(Note::Dropped("local (server) IP rules"));
     }
+    // SFTPGo has no local address rules, so one passgate cannot read does not fail the line.
+    rules.local_ip = match (
+        ip_rules(field(13), "allowed local IPs"),
+        ip_rules(field(14), "denied local IPs"),
+    ) {
+        (Ok(allowed), Ok(denied)) => Some(IpRules { allowed, denied }),
+        _ => None,
+    };
     e.allowed_ip = ip_rules(field(15), "allowed client IPs")?;
     e.denied_ip = ip_rules(field(16), "denied client IPs")?;
     if !field(17).is_empty() {
         e.notes.push(Note::Dropped("time restriction"));
     }
+    rules.time_window = TimeWindow::parse(field(17));
+    e.pure_ftpd = Some(rules);
     Ok(e)
 }
 
@@ -84,13 +205,19 @@ fn chroot_home(home: &str, notes: &mut Vec<Note>) -> Option<String> {
     }
 }
 
-/// Bytes/s to KB/s, rounded up so that a limit under 1 KB/s stays a limit.
-fn kbps(field: &[u8], name: &'static str, notes: &mut Vec<Note>) -> Result<i64, LineFault> {
-    let bytes = optional_number(field, name, i64::MAX as u64)?.unwrap_or(0);
+/// Bytes/s to KB/s, rounded up so that a limit under 1 KB/s stays a limit; and the bytes/s
+/// as written.
+fn kbps(
+    field: &[u8],
+    name: &'static str,
+    notes: &mut Vec<Note>,
+) -> Result<(i64, Option<u64>), LineFault> {
+    let written = optional_number(field, name, i64::MAX as u64)?;
+    let bytes = written.unwrap_or(0);
     if bytes % 1024 != 0 {
         notes.push(Note::BandwidthRoundedUp);
     }
-    Ok(bytes.div_ceil(1024) as i64)
+    Ok((bytes.div_ceil(1024) as i64, written))
 }
 
 /// A comma-separated list of `IP`, `IP/prefix` or `IPv4/netmask`, as CIDR networks with the
@@ -177,6 +304,71 @@ mod tests {
                 Note::Dropped("time restriction"),
             ]
         );
+        // As Pure-FTPd itself reads the line.
+        let r = e.pure_ftpd.unwrap();
+        assert_eq!(r.dir, "/srv/ftp/alice/./");
+        assert_eq!(
+            (r.throttling_bandwidth_ul, r.throttling_bandwidth_dl),
+            (Some(204_800), Some(102_400))
+        );
+        assert_eq!((r.ratio_upload, r.ratio_download), (Some(1), Some(10)));
+        assert_eq!(
+            (r.per_user_max, r.user_quota_files, r.user_quota_size),
+            (Some(5), Some(1000), Some(52_428_800))
+        );
+        let local = r.local_ip.unwrap();
+        assert_eq!(
+            (local.allowed, local.denied),
+            (
+                vec!["127.0.0.1/32".to_owned()],
+                vec!["127.0.0.2/32".to_owned()]
+            )
+        );
+        assert_eq!(
+            r.time_window,
+            TimeWindow::Between {
+                from: 900,
+                to: 1800
+            }
+        );
+    }
+
+    #[test]
+    fn pure_ftpd_rules_of_sparse_lines() {
+        let e = parse(b"bob:$1$x$y:2003:2003::/srv/ftp/bob:::0:::::host.example::::").unwrap();
+        let r = e.pure_ftpd.unwrap();
+        assert_eq!(r.dir, "/srv/ftp/bob");
+        assert_eq!(r.throttling_bandwidth_ul, None);
+        // A ratio of 0 is none; a host name as a local rule reads as no rules at all.
+        assert_eq!((r.ratio_upload, r.ratio_download), (None, None));
+        assert_eq!(r.local_ip, None);
+        assert_eq!(r.time_window, TimeWindow::Always);
+        let short = parse(b"bob:$1$x$y:2003:2003::/srv/ftp/bob/./sub").unwrap();
+        assert_eq!(short.pure_ftpd.unwrap().dir, "/srv/ftp/bob/./sub");
+        for (field, window) in [
+            (
+                &b"0900-1800"[..],
+                TimeWindow::Between {
+                    from: 900,
+                    to: 1800,
+                },
+            ),
+            (
+                b"2200-600",
+                TimeWindow::Between {
+                    from: 2200,
+                    to: 600,
+                },
+            ),
+            (b"9-5pm", TimeWindow::Never),
+            (b"-", TimeWindow::Never),
+            (b"900", TimeWindow::Never),
+            (b"00900-1800", TimeWindow::Never),
+            (b" 900-1800", TimeWindow::Never),
+        ] {
+            assert_eq!(TimeWindow::parse(field), window);
+        }
+        assert!(TimeWindow::Always.allows(0) && !TimeWindow::Never.allows(1200));
     }
 
     #[test]

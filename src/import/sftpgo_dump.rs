@@ -36,6 +36,9 @@ pub(crate) struct DumpUser<'a> {
     pub(crate) download_bandwidth: i64,
     pub(crate) filters: Filters<'a>,
     pub(crate) filesystem: Filesystem,
+    /// A `pureftpd.passwd` line's own fields, for answering Pure-FTPd; not in the dump.
+    #[serde(skip)]
+    pub(crate) pure_ftpd: Option<&'a super::PureFtpdRules>,
 }
 
 /// `{"/": ["*"]}`: every permission on the home directory, as `convertusers` writes.
@@ -332,6 +335,7 @@ mod tests {
                 require_password_change: false,
             },
             filesystem: Filesystem::default(),
+            pure_ftpd: None,
         })
         .unwrap();
         let v: serde_json::Value = serde_json::from_slice(&w.finish().unwrap()).unwrap();
