@@ -6,6 +6,8 @@
 //!   migrate-on-login (SFTPGo stores the login password's hash itself) and
 //!   import-on-first-login (a user SFTPGo does not know is answered with the user the
 //!   importer builds from the legacy account).
+//! - [`pure_authd`]: Pure-FTPd's extauth protocol (`pure-authd`), answered from a legacy
+//!   source alone.
 //! - [`LegacySource`]: the accounts of a file the importer reads, reloaded when it changes.
 //!
 //! Each answer comes as an [`Attempt`]: the reply plus what an audit line needs (outcome,
@@ -16,11 +18,13 @@
 use core::fmt;
 
 mod entropy;
+pub mod pure_authd;
 mod settings;
 pub mod sftpgo;
 mod source;
 
 pub use self::entropy::sftpgo_entropy;
+pub use self::pure_authd::{PureAuthdConfig, PureAuthdReply, PureAuthdRequest};
 pub use self::settings::{HeaderAuth, ServeConfig};
 pub use self::sftpgo::{
     AccountVerdict, Accounts, AnswerSettings, Answerer, CheckPasswordReply, CheckPasswordRequest,
@@ -143,6 +147,16 @@ pub enum Reason {
     /// No password (a public key, keyboard-interactive or certificate step): left to
     /// SFTPGo for a user it stores, denied for one it does not.
     NotPassword,
+    /// The password verified, but the account's IP rules refuse the client's address (or
+    /// the server's).
+    AddressRefused,
+    /// The password verified, outside the hours the account may log in.
+    OutsideHours,
+    /// The password verified, but the account's uid or gid is 0, which a server that runs
+    /// the session as the account (Pure-FTPd) refuses.
+    ZeroId,
+    /// The password verified, but the account's home is no absolute path the server can use.
+    HomeUnusable,
 }
 
 impl Reason {
@@ -165,6 +179,10 @@ impl Reason {
             Self::HashUnreadable => "hash-unreadable",
             Self::PasswordRefused => "password-refused",
             Self::NotPassword => "not-a-password-login",
+            Self::AddressRefused => "address-refused",
+            Self::OutsideHours => "outside-hours",
+            Self::ZeroId => "uid-or-gid-zero",
+            Self::HomeUnusable => "home-unusable",
         }
     }
 }
