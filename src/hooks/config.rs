@@ -55,6 +55,14 @@
 //! retire = false           # answer right passwords with external_auth_disabled set
 //! check_password_without_legacy = "defer"  # defer (status 2) | deny (status 0)
 //! min_entropy = 0          # SFTPGo's password_validation.users.min_entropy
+//!
+//! [pure_authd]             # `passgate pure-authd`: Pure-FTPd's extauth socket
+//! socket_mode = "0600"     # 0600 | 0660
+//! socket_group = "ftp"     # with 0660: the group that may connect (a name or a number)
+//! workers = 0              # verification threads; 0 = one per core
+//! queue = 0                # logins waiting for a worker before auth_ok:-1; 0 = 16 per worker
+//! max_connections = 256    # open at once; more are closed unanswered
+//! timeout = 10             # seconds a connection may take to send its request, 1–60
 //! ```
 //!
 //! `[store]` is needed by `passgate login` only.
@@ -71,7 +79,7 @@ use super::pipeline::Pipeline;
 use super::sftpgo::SftpgoHooks;
 use super::{Hook, HookSpecError, check_timeout};
 use crate::answer::{
-    AnswerSettings, Answerer, HeaderAuth, ServeConfig, SourceConfig, WithoutLegacy,
+    AnswerSettings, Answerer, HeaderAuth, PureAuthdConfig, ServeConfig, SourceConfig, WithoutLegacy,
 };
 use crate::import::Format;
 use crate::{HashParams, Policy, Scheme};
@@ -98,6 +106,8 @@ pub struct Config {
     pub sources: BTreeMap<String, SourceConfig>,
     /// passgate as SFTPGo's hook: the HTTP service and the answers.
     pub serve: ServeConfig,
+    /// `passgate pure-authd`: Pure-FTPd's extauth socket (`[pure_authd]`).
+    pub pure_authd: PureAuthdConfig,
 }
 
 /// Why a configuration was refused.
@@ -155,6 +165,8 @@ struct File {
     sources: BTreeMap<String, SourceSection>,
     #[serde(default)]
     serve: ServeSection,
+    #[serde(default)]
+    pure_authd: PureAuthdSection,
 }
 
 #[derive(Deserialize)]
@@ -188,6 +200,20 @@ struct ServeSection {
     check_password_without_legacy: Option<String>,
     #[serde(default)]
     min_entropy: f64,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PureAuthdSection {
+    socket_mode: Option<String>,
+    socket_group: Option<String>,
+    #[serde(default)]
+    workers: usize,
+    #[serde(default)]
+    queue: usize,
+    #[serde(default)]
+    max_connections: usize,
+    timeout: Option<u64>,
 }
 
 #[derive(Default, Deserialize)]
@@ -299,6 +325,7 @@ impl Config {
             sources.insert(name, source(&key, section, &base)?);
         }
         let serve = serve(file.serve, &base)?;
+        let pure_authd = pure_authd(file.pure_authd)?;
         Ok(Self {
             policy,
             rehash,
@@ -308,6 +335,7 @@ impl Config {
             source: default_source,
             sources,
             serve,
+            pure_authd,
         })
     }
 
@@ -601,6 +629,70 @@ fn serve(s: ServeSection, base: &Path) -> Result<ServeConfig, ConfigError> {
         without_legacy,
         min_entropy: s.min_entropy,
     };
+    Ok(c)
+}
+
+fn pure_authd(s: PureAuthdSection) -> Result<PureAuthdConfig, ConfigError> {
+    let socket_mode = match s.socket_mode.as_deref() {
+        None | Some("0600" | "600") => 0o600,
+        Some("0660" | "660") => 0o660,
+        Some(_) => {
+            return Err(ConfigError::invalid(
+                "pure_authd.socket_mode",
+                "0600 or 0660",
+            ));
+        }
+    };
+    let mut c = PureAuthdConfig {
+        socket_mode,
+        ..PureAuthdConfig::default()
+    };
+    if let Some(group) = &s.socket_group {
+        if c.socket_mode != 0o660 {
+            return Err(ConfigError::invalid(
+                "pure_authd.socket_group",
+                "needs socket_mode = \"0660\"",
+            ));
+        }
+        if group.is_empty()
+            || group.len() > 256
+            || group.chars().any(|c| c.is_control() || c == ':')
+        {
+            return Err(ConfigError::invalid(
+                "pure_authd.socket_group",
+                "a group name or number",
+            ));
+        }
+    }
+    c.socket_group = s.socket_group;
+    if s.workers > 1024 {
+        return Err(ConfigError::invalid("pure_authd.workers", "at most 1024"));
+    }
+    if s.queue > 1 << 20 {
+        return Err(ConfigError::invalid("pure_authd.queue", "at most 1048576"));
+    }
+    if s.max_connections > 65536 {
+        return Err(ConfigError::invalid(
+            "pure_authd.max_connections",
+            "at most 65536",
+        ));
+    }
+    if s.workers > 0 {
+        c.workers = s.workers;
+    }
+    c.queue = if s.queue > 0 { s.queue } else { 16 * c.workers };
+    if s.max_connections > 0 {
+        c.max_connections = s.max_connections;
+    }
+    if let Some(secs) = s.timeout {
+        if !(1..=60).contains(&secs) {
+            return Err(ConfigError::invalid(
+                "pure_authd.timeout",
+                "seconds, 1 to 60",
+            ));
+        }
+        c.timeout = Duration::from_secs(secs);
+    }
     Ok(c)
 }
 
@@ -941,5 +1033,48 @@ format = \"shadow\"\npath = \"x\"\n",
                 other => panic!("{text}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn pure_authd_section() {
+        let d = parse("").unwrap().pure_authd;
+        assert_eq!(
+            (d.socket_mode, d.socket_group, d.timeout),
+            (0o600, None, PureAuthdConfig::DEFAULT_TIMEOUT)
+        );
+        assert_eq!(d.queue, 16 * d.workers);
+        let c = parse(
+            "[pure_authd]\nsocket_mode = \"0660\"\nsocket_group = \"ftp\"\nworkers = 2\n\
+             max_connections = 64\ntimeout = 5\n",
+        )
+        .unwrap()
+        .pure_authd;
+        assert_eq!(
+            (c.socket_mode, c.socket_group.as_deref(), c.workers, c.queue),
+            (0o660, Some("ftp"), 2, 32)
+        );
+        assert_eq!((c.max_connections, c.timeout.as_secs()), (64, 5));
+        for (text, key) in [
+            ("socket_mode = \"0666\"", "pure_authd.socket_mode"),
+            ("socket_mode = \"rw\"", "pure_authd.socket_mode"),
+            ("socket_group = \"ftp\"", "pure_authd.socket_group"),
+            (
+                "socket_mode = \"0660\"\nsocket_group = \"\"",
+                "pure_authd.socket_group",
+            ),
+            ("timeout = 0", "pure_authd.timeout"),
+            ("timeout = 61", "pure_authd.timeout"),
+            ("workers = 1025", "pure_authd.workers"),
+            ("max_connections = 70000", "pure_authd.max_connections"),
+        ] {
+            match parse(&format!("[pure_authd]\n{text}\n")) {
+                Err(ConfigError::Invalid { key: k, .. }) => assert_eq!(k, key, "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+        assert!(matches!(
+            parse("[pure_authd]\nsocket = \"/run/x\"\n"),
+            Err(ConfigError::Syntax { .. })
+        ));
     }
 }
