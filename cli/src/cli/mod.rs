@@ -17,6 +17,7 @@ mod input;
 mod login;
 mod output;
 mod password;
+mod pure_authd;
 mod schemes;
 mod serve;
 mod sftpgo;
@@ -115,6 +116,13 @@ enum Command {
     ///
     /// SIGTERM: finish requests in flight and exit 0. SIGHUP: reload the legacy source.
     Serve(serve::ServeArgs),
+    /// Answer Pure-FTPd's external authentication (`pure-ftpd -l extauth:SOCKET`) on a Unix
+    /// socket, from a legacy source: auth_ok:1 with the account's uid, gid and home, 0 for a
+    /// user the source does not hold, -1 for a refusal.
+    ///
+    /// SIGTERM: finish logins in flight, remove the socket and exit 0. SIGHUP: reload the
+    /// source.
+    PureAuthd(pure_authd::PureAuthdArgs),
     /// List every scheme passgate reads: its identifiers, whether it verifies under the
     /// policy, whether `hash` can write it, whether it is legacy, and its limits.
     Schemes {
@@ -323,6 +331,7 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
         Command::Import(args) => import::run(&args, out.json)?,
         Command::Sftpgo(args) => sftpgo::run(&args)?,
         Command::Serve(args) => serve::run(&args)?,
+        Command::PureAuthd(args) => pure_authd::run(&args)?,
         Command::Schemes { limits } => schemes::run(&limits.policy(), &out)?,
         Command::Completions { shell } => {
             let mut script = Vec::new();

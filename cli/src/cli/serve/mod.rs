@@ -37,7 +37,7 @@ use zeroize::Zeroizing;
 use super::audit::{self, LogFormat};
 
 mod metrics;
-mod pool;
+pub(crate) mod pool;
 
 use self::metrics::{AttemptLabels, HookLabel, Metrics, ResultLabel};
 use self::pool::{Full, Pool};
