@@ -38,6 +38,7 @@ pub(crate) struct DumpUser<'a> {
     pub(crate) filesystem: Filesystem,
     /// A `pureftpd.passwd` line's own fields, for answering Pure-FTPd; not in the dump.
     #[serde(skip)]
+    #[cfg_attr(not(feature = "hooks"), allow(dead_code))]
     pub(crate) pure_ftpd: Option<&'a super::PureFtpdRules>,
 }
 
