@@ -265,7 +265,9 @@ impl PureAuthdReply {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PureAuthdConfig {
-    /// The socket's permissions: `0o600` (its owner only; root connects anyway) or `0o660`.
+    /// The socket's permissions: `0o600` or `0o660`. Pure-FTPd connects as uid 0 and gid 0
+    /// without `CAP_DAC_OVERRIDE`, so the socket must be root's, or group root's with
+    /// `0o660`.
     pub socket_mode: u32,
     /// The socket's group, a name or a number (with `socket_mode` `0o660`).
     pub socket_group: Option<String>,

@@ -58,7 +58,7 @@
 //!
 //! [pure_authd]             # `passgate pure-authd`: Pure-FTPd's extauth socket
 //! socket_mode = "0600"     # 0600 | 0660
-//! socket_group = "ftp"     # with 0660: the group that may connect (a name or a number)
+//! socket_group = "root"    # with 0660: the socket's group (a name or a number)
 //! workers = 0              # verification threads; 0 = one per core
 //! queue = 0                # logins waiting for a worker before auth_ok:-1; 0 = 16 per worker
 //! max_connections = 256    # open at once; more are closed unanswered
