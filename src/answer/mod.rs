@@ -7,6 +7,8 @@
 //!   import-on-first-login (a user SFTPGo does not know is answered with the user the
 //!   importer builds from the legacy account).
 //! - [`LegacySource`]: the accounts of a file the importer reads, reloaded when it changes.
+//! - [`http_basic`]: HTTP Basic credentials and realms for a reverse proxy's auth
+//!   subrequest (nginx `auth_request`), answered with [`Answerer::verify_account`].
 //!
 //! Each answer comes as an [`Attempt`]: the reply plus what an audit line needs (outcome,
 //! reason, where the hash came from, its scheme) and nothing secret. The `passgate` command
@@ -16,11 +18,13 @@
 use core::fmt;
 
 mod entropy;
+pub mod http_basic;
 mod settings;
 pub mod sftpgo;
 mod source;
 
 pub use self::entropy::sftpgo_entropy;
+pub use self::http_basic::{BasicCredentials, BasicError, HttpBasicRealm, RealmError};
 pub use self::settings::{HeaderAuth, ServeConfig};
 pub use self::sftpgo::{
     AccountVerdict, Accounts, AnswerSettings, Answerer, CheckPasswordReply, CheckPasswordRequest,

@@ -55,6 +55,11 @@
 //! retire = false           # answer right passwords with external_auth_disabled set
 //! check_password_without_legacy = "defer"  # defer (status 2) | deny (status 0)
 //! min_entropy = 0          # SFTPGo's password_validation.users.min_entropy
+//!
+//! [[http_basic]]           # HTTP Basic for a reverse proxy's auth subrequest (`passgate serve`)
+//! prefix = "/http-basic/staff"  # requests under it; the longest matching prefix wins
+//! realm = "Staff"          # the 401's WWW-Authenticate realm; "passgate" when absent
+//! source = "web"           # a [sources.NAME]; [source] when absent
 //! ```
 //!
 //! `[store]` is needed by `passgate login` only.
@@ -71,7 +76,8 @@ use super::pipeline::Pipeline;
 use super::sftpgo::SftpgoHooks;
 use super::{Hook, HookSpecError, check_timeout};
 use crate::answer::{
-    AnswerSettings, Answerer, HeaderAuth, ServeConfig, SourceConfig, WithoutLegacy,
+    AnswerSettings, Answerer, HeaderAuth, HttpBasicRealm, RealmError, ServeConfig, SourceConfig,
+    WithoutLegacy,
 };
 use crate::import::Format;
 use crate::{HashParams, Policy, Scheme};
@@ -98,6 +104,9 @@ pub struct Config {
     pub sources: BTreeMap<String, SourceConfig>,
     /// passgate as SFTPGo's hook: the HTTP service and the answers.
     pub serve: ServeConfig,
+    /// The HTTP Basic realms `passgate serve` answers (`[[http_basic]]`), each naming a
+    /// source that is present.
+    pub http_basic: Vec<HttpBasicRealm>,
 }
 
 /// Why a configuration was refused.
@@ -155,6 +164,16 @@ struct File {
     sources: BTreeMap<String, SourceSection>,
     #[serde(default)]
     serve: ServeSection,
+    #[serde(default)]
+    http_basic: Vec<HttpBasicSection>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HttpBasicSection {
+    prefix: String,
+    realm: Option<String>,
+    source: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -299,6 +318,7 @@ impl Config {
             sources.insert(name, source(&key, section, &base)?);
         }
         let serve = serve(file.serve, &base)?;
+        let http_basic = http_basic(file.http_basic, default_source.is_some(), &sources)?;
         Ok(Self {
             policy,
             rehash,
@@ -308,6 +328,7 @@ impl Config {
             source: default_source,
             sources,
             serve,
+            http_basic,
         })
     }
 
@@ -602,6 +623,49 @@ fn serve(s: ServeSection, base: &Path) -> Result<ServeConfig, ConfigError> {
         min_entropy: s.min_entropy,
     };
     Ok(c)
+}
+
+/// `[[http_basic]]`: each realm's prefix and realm checked, its source present, no prefix
+/// twice.
+fn http_basic(
+    sections: Vec<HttpBasicSection>,
+    has_source: bool,
+    sources: &BTreeMap<String, SourceConfig>,
+) -> Result<Vec<HttpBasicRealm>, ConfigError> {
+    let mut realms: Vec<HttpBasicRealm> = Vec::with_capacity(sections.len());
+    for (n, s) in sections.into_iter().enumerate() {
+        let key = |k: &str| format!("http_basic[{n}].{k}");
+        match &s.source {
+            Some(name) if !sources.contains_key(name) => {
+                return Err(ConfigError::invalid(
+                    &key("source"),
+                    format!("no [sources.{name}] section"),
+                ));
+            }
+            None if !has_source => {
+                return Err(ConfigError::invalid(
+                    &key("source"),
+                    "no [source] section (name a [sources.NAME])",
+                ));
+            }
+            _ => {}
+        }
+        let realm = s
+            .realm
+            .unwrap_or_else(|| HttpBasicRealm::DEFAULT_REALM.to_owned());
+        let r = HttpBasicRealm::new(s.prefix, realm, s.source).map_err(|e| {
+            let k = match e {
+                RealmError::Realm => "realm",
+                _ => "prefix",
+            };
+            ConfigError::invalid(&key(k), e)
+        })?;
+        if realms.iter().any(|other| other.prefix() == r.prefix()) {
+            return Err(ConfigError::invalid(&key("prefix"), "used twice"));
+        }
+        realms.push(r);
+    }
+    Ok(realms)
 }
 
 fn directadmin(s: DirectAdminSection, base: &Path) -> Result<DirectAdmin, ConfigError> {
@@ -901,6 +965,64 @@ format = \"shadow\"\npath = \"x\"\n",
                 Err(ConfigError::Invalid { key: k, .. }) => assert_eq!(k, key, "{text}"),
                 other => panic!("{text}: {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn http_basic_realms() {
+        let sources = "[source]\nformat = \"htpasswd\"\npath = \"h\"\nhome_base = \"/w\"\n\
+                       [sources.staff]\nformat = \"htpasswd\"\npath = \"s\"\nhome_base = \"/w\"\n";
+        let c = parse(&format!(
+            "{sources}[[http_basic]]\nprefix = \"/http-basic\"\n\
+             [[http_basic]]\nprefix = \"/http-basic/staff\"\nrealm = \"Staff\"\nsource = \"staff\"\n"
+        ))
+        .unwrap();
+        let r: Vec<_> = c
+            .http_basic
+            .iter()
+            .map(|r| (r.prefix(), r.realm(), r.source()))
+            .collect();
+        assert_eq!(
+            r,
+            [
+                ("/http-basic", "passgate", None),
+                ("/http-basic/staff", "Staff", Some("staff"))
+            ]
+        );
+        assert!(parse("").unwrap().http_basic.is_empty());
+        for (text, key) in [
+            ("prefix = \"/private\"\n", "http_basic[0].prefix"),
+            ("prefix = \"/http-basic/\"\n", "http_basic[0].prefix"),
+            (
+                "prefix = \"/http-basic\"\nrealm = \"a\\\"b\"\n",
+                "http_basic[0].realm",
+            ),
+            (
+                "prefix = \"/http-basic\"\nrealm = \"\"\n",
+                "http_basic[0].realm",
+            ),
+            (
+                "prefix = \"/http-basic\"\nsource = \"web\"\n",
+                "http_basic[0].source",
+            ),
+            (
+                "prefix = \"/http-basic\"\n[[http_basic]]\nprefix = \"/http-basic\"\nsource = \"staff\"\n",
+                "http_basic[1].prefix",
+            ),
+        ] {
+            match parse(&format!("{sources}[[http_basic]]\n{text}")) {
+                Err(ConfigError::Invalid { key: k, .. }) => assert_eq!(k, key, "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+        // Without [source], a realm must name its source.
+        match parse("[[http_basic]]\nprefix = \"/http-basic\"\n") {
+            Err(ConfigError::Invalid { key, .. }) => assert_eq!(key, "http_basic[0].source"),
+            other => panic!("{other:?}"),
+        }
+        match parse("[[http_basic]]\nprefix = \"/http-basic\"\nrelm = \"x\"\n") {
+            Err(ConfigError::Syntax { message, .. }) => assert!(message.contains("`relm`")),
+            other => panic!("{other:?}"),
         }
     }
 
