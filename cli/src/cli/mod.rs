@@ -111,9 +111,11 @@ enum Command {
     /// no answer (SFTPGo denies): a configuration, source or environment error.
     Sftpgo(sftpgo::SftpgoArgs),
     /// Serve SFTPGo's external auth and check-password hooks over HTTP(S):
-    /// POST /sftpgo/external-auth, POST /sftpgo/check-password, GET /healthz, GET /metrics.
+    /// POST /sftpgo/external-auth, POST /sftpgo/check-password, GET /healthz, GET /metrics;
+    /// and HTTP Basic for a reverse proxy's auth subrequest (nginx auth_request) under
+    /// /http-basic, one realm per [[http_basic]] prefix.
     ///
-    /// SIGTERM: finish requests in flight and exit 0. SIGHUP: reload the legacy source.
+    /// SIGTERM: finish requests in flight and exit 0. SIGHUP: reload the legacy sources.
     Serve(serve::ServeArgs),
     /// List every scheme passgate reads: its identifiers, whether it verifies under the
     /// policy, whether `hash` can write it, whether it is legacy, and its limits.
