@@ -810,6 +810,11 @@ fn nginx_auth_request_with_every_htpasswd_format() {
     );
     assert_eq!(r.status, 500, "{r:?}");
     assert!(!r.body().contains("user="));
+    assert!(
+        nginx
+            .error_log()
+            .contains("auth request unexpected status: 502")
+    );
 }
 
 /// The realms of the direct tests: `/http-basic/web` from `[sources.web]`, no `[source]`.
