@@ -38,8 +38,8 @@ pub enum AnswerError {
     /// A hash's working memory could not be allocated: no verdict on the password.
     #[error("out of resources: {0}")]
     ResourceExhausted(ResourceError),
-    /// The legacy source could not be read.
-    #[error("legacy source: {0}")]
+    /// The legacy source could not be read (the cause is the source, not repeated).
+    #[error("legacy source")]
     Source(#[from] SourceError),
     /// A state that cannot happen.
     #[error("internal error")]

@@ -112,8 +112,9 @@ pub enum SourceError {
         /// The file.
         path: PathBuf,
     },
-    /// The importer refused the file or the options (such as a layout of another format).
-    #[error("{}: {source}", .path.display())]
+    /// The importer refused the file or the options (such as a layout of another format;
+    /// the cause is the source, not repeated).
+    #[error("{}", .path.display())]
     Import {
         /// The file.
         path: PathBuf,

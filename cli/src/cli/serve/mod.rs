@@ -83,8 +83,7 @@ pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<u8> {
     let metrics = Metrics::new();
     let source = match &config.source {
         Some(c) => {
-            let source = LegacySource::open(c.clone())
-                .with_context(|| format!("legacy source {}", c.path.display()))?;
+            let source = LegacySource::open(c.clone()).context("legacy source")?;
             metrics.source_accounts.set(source.snapshot().len() as i64);
             Some(Arc::new(source))
         }
@@ -252,11 +251,13 @@ fn record_reload(
                 .reloads
                 .get_or_create(&ResultLabel { result: "failed" })
                 .inc();
-            let message = format!("{e:#}");
-            let message = match std::error::Error::source(&e) {
-                Some(cause) => format!("{message}: {cause}"),
-                None => message,
-            };
+            // Each cause once, outermost first, as `{:#}` of an anyhow error.
+            let mut message = e.to_string();
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                message.push_str(&format!(": {c}"));
+                cause = c.source();
+            }
             if last_error.as_deref() != Some(message.as_str()) {
                 audit::event(
                     service.log,
