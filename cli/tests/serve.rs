@@ -1,0 +1,275 @@
+//! `passgate serve` end to end: the real binary on a free port, called as SFTPGo calls its
+//! HTTP hooks (`external_auth_hook` / `check_password_hook` set to an `http` URL), with a real
+//! HTTP client; legacy sources are the importer's fixtures, written by the real tools.
+//!
+//! `DP:n` = `drakkan/sftpgo@42f7a4d4 internal/dataprovider/dataprovider.go:n`.
+#![allow(clippy::unwrap_used)]
+
+#[path = "common/server.rs"]
+mod server;
+#[path = "common/sftpgo.rs"]
+mod sftpgo;
+#[path = "../../tests/support/hook_util.rs"]
+mod util;
+
+use serde_json::{Value, json};
+
+use server::{Server, wait_until};
+use sftpgo::{
+    DENY, Legacy, Login, POLICY, assert_imported_user, defer, fixture_file, fixture_hash, fixtures,
+    imported_users, rows, source_toml, status, stored_user, write_config, wrong,
+};
+use util::scratch;
+
+/// Any free port on the loopback interface; the address is read from the `listening` line.
+const LISTEN: &str = "[serve]\nlisten = \"127.0.0.1:0\"\nworkers = 2\n";
+
+/// Waits for the JSON audit line of an attempt by `user` through `hook` and returns it.
+fn audit_line(server: &Server, hook: &str, user: &str, reason: &str) -> Value {
+    let mut found = None;
+    wait_until(&format!("{hook} {user} {reason} audit line"), || {
+        found = server.stderr().iter().find_map(|l| {
+            let v: Value = serde_json::from_str(l).ok()?;
+            (v["event"] == "attempt"
+                && v["hook"] == hook
+                && v["user"] == user
+                && v["reason"] == reason)
+                .then_some(v)
+        });
+        found.is_some()
+    });
+    found.unwrap()
+}
+
+/// Every account of `format`'s fixture through both hooks: its own password, a wrong one,
+/// and a user no source holds.
+fn legacy_accounts(format: &str) {
+    let dir = scratch(&format!("serve-{format}"));
+    let config = write_config(&dir, &[POLICY, &source_toml(format, &fixtures()), LISTEN]);
+    let server = Server::start(&config, &["--log-format", "json"]);
+    let imported = imported_users(format, &dir);
+    for row in rows(format) {
+        let who = format!("{format} {}", row.user);
+        let password = row.password();
+        let login = Login::password(&row.user, &password);
+        // A password login of a user SFTPGo does not store: no `user` in the body (DP:4444).
+        let ea = server.external_auth(&login);
+        // Any status but 200 is an error SFTPGo denies on (DP:4459).
+        assert_eq!(ea.status, 200, "{who}: {ea:?}");
+        // Check-password runs for users SFTPGo stores (DP:3632), with the login as sent.
+        let cp = server.check_password(&login);
+        assert_eq!(cp.status, 200, "{who}: {cp:?}");
+        match row.legacy() {
+            Legacy::Verifies => {
+                // A user object: SFTPGo adds it with the login password (DP:4604-4608).
+                assert_imported_user(&ea.json(), &row, &imported);
+                audit_line(&server, "external-auth", &row.user, "imported");
+                // Status 1: accepted, SFTPGo checks nothing more (DP:3641-3644).
+                assert_eq!(cp.json(), status(1), "{who}");
+                audit_line(&server, "check-password", &row.user, "verified");
+                let wrong = Login::password(&row.user, &row.wrong_password());
+                // `{"username":""}`: invalid credentials (DP:4568-4570).
+                assert_eq!(server.external_auth(&wrong).text(), DENY, "{who}");
+                // Status 0: invalid credentials (DP:3649-3652).
+                assert_eq!(server.check_password(&wrong).json(), status(0), "{who}");
+                audit_line(&server, "external-auth", &row.user, "wrong-password");
+                audit_line(&server, "check-password", &row.user, "wrong-password");
+            }
+            Legacy::Refused(reason) => {
+                assert_eq!(ea.text(), DENY, "{who}");
+                assert_eq!(cp.json(), status(0), "{who}");
+                audit_line(&server, "external-auth", &row.user, reason);
+                audit_line(&server, "check-password", &row.user, reason);
+            }
+            Legacy::Absent => {
+                assert_eq!(ea.text(), DENY, "{who}");
+                // Status 2: SFTPGo verifies `to_verify` against its own hash (DP:3645-3648).
+                assert_eq!(cp.json(), defer(&password), "{who}");
+                audit_line(&server, "external-auth", &row.user, "unknown-user");
+                audit_line(&server, "check-password", &row.user, "not-in-legacy-source");
+            }
+        }
+    }
+    let nobody = Login::password("nobody-here", "pw nobody");
+    assert_eq!(server.external_auth(&nobody).text(), DENY);
+    assert_eq!(server.check_password(&nobody).json(), defer("pw nobody"));
+    // Passwords reach the audit lines neither as sent nor as hashes.
+    let stderr = server.stderr().join("\n");
+    for row in rows(format) {
+        if !row.password.is_empty() {
+            assert!(!stderr.contains(&row.password), "{format}: {}", row.user);
+        }
+        let hash = fixture_hash(fixture_file(format), &row.user);
+        if hash.len() > 4 {
+            assert!(!stderr.contains(&hash), "{format}: {}'s hash", row.user);
+        }
+    }
+}
+
+#[test]
+fn shadow_accounts_through_both_hooks() {
+    legacy_accounts("shadow");
+}
+
+#[test]
+fn pure_ftpd_accounts_through_both_hooks() {
+    legacy_accounts("pure-ftpd");
+}
+
+#[test]
+fn proftpd_accounts_through_both_hooks() {
+    legacy_accounts("proftpd");
+}
+
+#[test]
+fn htpasswd_accounts_through_both_hooks() {
+    legacy_accounts("htpasswd");
+}
+
+/// Users SFTPGo stores with a hash it cannot verify (or `$2y$`, which it does not accept)
+/// and passgate reads, each with its password.
+fn stored_hashes() -> Vec<(&'static str, String, &'static str)> {
+    vec![
+        // chpasswd -c YESCRYPT: SFTPGo verifies `$y$` only in `unixcrypt` builds.
+        (
+            "yescryptu",
+            fixture_hash("shadow", "yescryptu"),
+            "pw yescryptu",
+        ),
+        // chpasswd -c DES.
+        ("desu", fixture_hash("shadow", "desu"), "pw desu"),
+        // htpasswd -s: `{SHA}` is no prefix SFTPGo knows.
+        ("hsha", fixture_hash("htpasswd", "hsha"), "pw hsha"),
+        // htpasswd -B: SFTPGo's bcrypt accepts `$2a$` only.
+        ("hbcrypt", fixture_hash("htpasswd", "hbcrypt"), "pw hbcrypt"),
+    ]
+}
+
+#[test]
+fn a_stored_hash_passgate_reads_decides() {
+    let dir = scratch("serve-stored");
+    let config = write_config(&dir, &[POLICY, &source_toml("shadow", &fixtures()), LISTEN]);
+    let server = Server::start(&config, &[]);
+    for (user, hash, password) in stored_hashes() {
+        let stored = stored_user(user, &hash);
+        // The empty answer for a user SFTPGo stores: accepted; SFTPGo then stores the login
+        // password's hash in its own format (DP:4555-4564, DP:4501).
+        let right = Login::password(user, password).stored(stored.clone());
+        let r = server.external_auth(&right);
+        assert_eq!((r.status, r.body.len()), (200, 0), "{user}: {r:?}");
+        let mismatch = Login::password(user, &wrong(password)).stored(stored);
+        assert_eq!(server.external_auth(&mismatch).text(), DENY, "{user}");
+    }
+    // SFTPGo's hash decides over the legacy account: sha512u stored with `{SHA}` of
+    // "pw hsha" while the shadow file has "pw sha512u".
+    let stored = stored_user("sha512u", &fixture_hash("htpasswd", "hsha"));
+    let sftpgo_pw = Login::password("sha512u", "pw hsha").stored(stored.clone());
+    assert_eq!(server.external_auth(&sftpgo_pw).body, b"");
+    let legacy_pw = Login::password("sha512u", "pw sha512u").stored(stored);
+    assert_eq!(server.external_auth(&legacy_pw).text(), DENY);
+
+    // No hash at SFTPGo (a user created without a password): the legacy account decides.
+    let stored = stored_user("md5u", "");
+    let login = Login::password("md5u", "pw md5u").stored(stored.clone());
+    assert_eq!(server.external_auth(&login).body, b"");
+    let login = Login::password("md5u", "pw md5u!").stored(stored);
+    assert_eq!(server.external_auth(&login).text(), DENY);
+    // Neither SFTPGo nor the legacy source holds a hash for it.
+    let login = Login::password("ghost", "pw ghost").stored(stored_user("ghost", ""));
+    assert_eq!(server.external_auth(&login).text(), DENY);
+
+    // Disabled or expired at SFTPGo: denied, right password or not.
+    let (user, hash, password) = &stored_hashes()[0];
+    let mut disabled = stored_user(user, hash);
+    disabled["status"] = json!(0);
+    let login = Login::password(user, password).stored(disabled);
+    assert_eq!(server.external_auth(&login).text(), DENY);
+    let mut expired = stored_user(user, hash);
+    expired["expiration_date"] = json!(sftpgo::now_ms() - 86_400_000);
+    let login = Login::password(user, password).stored(expired);
+    assert_eq!(server.external_auth(&login).text(), DENY);
+
+    // Public key, keyboard-interactive and certificate steps send no password
+    // (DP:1356, DP:1383, DP:1267): left to SFTPGo for a user it stores (an empty password
+    // changes nothing, DP:4502-4504), denied for one it does not.
+    let mut key = Login::password(user, "");
+    key.public_key =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl".into();
+    let r = server.external_auth(&key.clone().stored(stored_user(user, hash)));
+    assert_eq!((r.status, r.body.len()), (200, 0), "{r:?}");
+    assert_eq!(server.external_auth(&key).text(), DENY);
+    let mut kbd = Login::password("sha512u", "");
+    kbd.keyboard_interactive = "1".into();
+    assert_eq!(server.external_auth(&kbd).text(), DENY);
+    let r = server.external_auth(&kbd.stored(stored_user("sha512u", "")));
+    assert_eq!((r.status, r.body.len()), (200, 0), "{r:?}");
+}
+
+#[test]
+fn retire_returns_the_user_with_external_auth_disabled() {
+    let dir = scratch("serve-retire");
+    // "pw yescryptu": 12 characters from lowercase + special (base 58), 12 × log2 58 = 70.3
+    // bits; "pw hsha": 7 × log2 58 = 41.0 bits.
+    let serve = format!("{LISTEN}retire = true\nmin_entropy = 60\n");
+    let config = write_config(&dir, &[POLICY, &source_toml("shadow", &fixtures()), &serve]);
+    let server = Server::start(&config, &[]);
+    let hash = fixture_hash("shadow", "yescryptu");
+    let stored = stored_user("yescryptu", &hash);
+    let r =
+        server.external_auth(&Login::password("yescryptu", "pw yescryptu").stored(stored.clone()));
+    // The user back whole, without SFTPGo's hash (the login password replaces it,
+    // DP:4491-4494) and with external auth disabled (USER:1165-1166): SFTPGo keeps it.
+    let mut want = stored.clone();
+    want.as_object_mut().unwrap().remove("password");
+    want["filters"]["hooks"]["external_auth_disabled"] = json!(true);
+    assert_eq!(r.json(), want);
+    let r =
+        server.external_auth(&Login::password("yescryptu", "pw yescryptU").stored(stored.clone()));
+    assert_eq!(r.text(), DENY);
+
+    // A password below the entropy SFTPGo requires would fail its update (DP:3409-3435):
+    // the empty answer, which stores it unchecked (DP:4501).
+    let stored = stored_user("hsha", &fixture_hash("htpasswd", "hsha"));
+    let r = server.external_auth(&Login::password("hsha", "pw hsha").stored(stored));
+    assert_eq!((r.status, r.body.len()), (200, 0), "{r:?}");
+    // The user's own password_strength comes first.
+    let mut strict = stored_user("yescryptu", &hash);
+    strict["filters"]["password_strength"] = json!(75);
+    let r = server.external_auth(&Login::password("yescryptu", "pw yescryptu").stored(strict));
+    assert_eq!((r.status, r.body.len()), (200, 0), "{r:?}");
+
+    // A legacy account SFTPGo does not store: created with external auth disabled
+    // ("pw sha512u": 10 characters from lowercase, digits and special, 10 × log2 68 = 60.9).
+    let r = server.external_auth(&Login::password("sha512u", "pw sha512u"));
+    let user = r.json();
+    assert_eq!(user["filters"]["hooks"]["external_auth_disabled"], true);
+    assert_eq!(user["username"], "sha512u");
+    assert!(user.get("password").is_none(), "{user}");
+    // Below the minimum SFTPGo could not create it with the login password (addUser
+    // validates it, DP:4605), and no other answer creates a user: denied.
+    // "pw md5u": 7 × log2 68 = 42.6 bits.
+    let r = server.external_auth(&Login::password("md5u", "pw md5u"));
+    assert_eq!(r.text(), DENY);
+    server.wait_stderr("user=md5u");
+    let line = server
+        .stderr()
+        .into_iter()
+        .find(|l| l.contains("user=md5u"))
+        .unwrap();
+    assert!(line.contains("reason=weak-password-for-new-user"), "{line}");
+}
+
+#[test]
+fn check_password_without_legacy_can_deny() {
+    let dir = scratch("serve-no-defer");
+    let serve = format!("{LISTEN}check_password_without_legacy = \"deny\"\n");
+    let config = write_config(
+        &dir,
+        &[POLICY, &source_toml("htpasswd", &fixtures()), &serve],
+    );
+    let server = Server::start(&config, &[]);
+    let login = Login::password("nobody-here", "pw nobody");
+    assert_eq!(server.check_password(&login).json(), status(0));
+    let login = Login::password("hapr1", "pw hapr1");
+    assert_eq!(server.check_password(&login).json(), status(1));
+}
