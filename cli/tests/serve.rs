@@ -12,9 +12,11 @@ mod sftpgo;
 #[path = "../../tests/support/hook_util.rs"]
 mod util;
 
+use std::path::Path;
+
 use serde_json::{Value, json};
 
-use server::{Server, wait_until};
+use server::{Reply, Server, metric, wait_until};
 use sftpgo::{
     DENY, Legacy, Login, POLICY, assert_imported_user, defer, fixture_file, fixture_hash, fixtures,
     imported_users, rows, source_toml, status, stored_user, write_config, wrong,
@@ -23,6 +25,9 @@ use util::scratch;
 
 /// Any free port on the loopback interface; the address is read from the `listening` line.
 const LISTEN: &str = "[serve]\nlisten = \"127.0.0.1:0\"\nworkers = 2\n";
+
+const EXTERNAL_AUTH: &str = "/sftpgo/external-auth";
+const CHECK_PASSWORD: &str = "/sftpgo/check-password";
 
 /// Waits for the JSON audit line of an attempt by `user` through `hook` and returns it.
 fn audit_line(server: &Server, hook: &str, user: &str, reason: &str) -> Value {
@@ -272,4 +277,198 @@ fn check_password_without_legacy_can_deny() {
     assert_eq!(server.check_password(&login).json(), status(0));
     let login = Login::password("hapr1", "pw hapr1");
     assert_eq!(server.check_password(&login).json(), status(1));
+}
+
+/// A refusal: the status, a JSON `{"error":…}` in passgate's words, none of `markers`.
+fn assert_refused(r: &Reply, want: u16, markers: &[&str], what: &str) {
+    assert_eq!(r.status, want, "{what}: {r:?}");
+    assert_eq!(
+        r.content_type.as_deref(),
+        Some("application/json"),
+        "{what}"
+    );
+    let body = r.json();
+    let message = body["error"].as_str().unwrap();
+    assert!(!message.is_empty(), "{what}");
+    assert_eq!(body.as_object().unwrap().len(), 1, "{what}: {body}");
+    for m in markers {
+        assert!(!r.text().contains(m), "{what}: {m} echoed in {body}");
+    }
+}
+
+#[test]
+fn malformed_and_oversized_bodies_are_refused_without_echo() {
+    let dir = scratch("serve-malformed");
+    let config = write_config(
+        &dir,
+        &[POLICY, &source_toml("htpasswd", &fixtures()), LISTEN],
+    );
+    let server = Server::start(&config, &[]);
+    let markers = ["Zq7user", "Zq7pass", "Zq7other", "7317331"];
+    let common: Vec<(&str, Vec<u8>, Option<&str>)> = vec![
+        ("not JSON", b"Zq7other {\"username\"".to_vec(), None),
+        ("an array", br#"["Zq7user","Zq7pass"]"#.to_vec(), None),
+        ("a string", br#""Zq7other""#.to_vec(), None),
+        (
+            "username a number",
+            br#"{"username":7317331,"password":"Zq7pass"}"#.to_vec(),
+            Some("username"),
+        ),
+        (
+            "password an object",
+            br#"{"username":"Zq7user","password":{"Zq7other":"Zq7pass"}}"#.to_vec(),
+            Some("password"),
+        ),
+        (
+            "no username",
+            br#"{"password":"Zq7pass","ip":"Zq7other"}"#.to_vec(),
+            Some("username"),
+        ),
+        (
+            "not UTF-8",
+            b"{\"username\":\"Zq7user\xff\xfe\",\"password\":\"Zq7pass\"}".to_vec(),
+            None,
+        ),
+    ];
+    let mut external = common.clone();
+    external.push((
+        "user a string",
+        br#"{"username":"Zq7user","password":"Zq7pass","user":"Zq7other"}"#.to_vec(),
+        Some("user"),
+    ));
+    let mut refused = 0;
+    for (path, bad) in [(EXTERNAL_AUTH, &external), (CHECK_PASSWORD, &common)] {
+        for (what, body, field) in bad {
+            let r = server.post(path, body);
+            assert_refused(&r, 400, &markers, &format!("{path} {what}"));
+            if let Some(field) = field {
+                let message = r.json()["error"].as_str().unwrap().to_owned();
+                assert!(message.contains(field), "{path} {what}: {message}");
+            }
+            refused += 1;
+        }
+        // One byte over SFTPGo's 1 MiB cap on hook bodies (DP:114).
+        let mut big = br#"{"username":"Zq7user","password":""#.to_vec();
+        big.resize((1 << 20) - 1, b'Z');
+        big.extend_from_slice(br#"q7pass"}"#);
+        assert!(big.len() > 1 << 20);
+        let r = server.post(path, &big);
+        assert_refused(&r, 413, &markers, &format!("{path} oversized"));
+    }
+    // The service still answers, and counted each refusal.
+    let login = Login::password("hapr1", "pw hapr1");
+    assert_eq!(server.check_password(&login).json(), status(1));
+    let text = server.metrics();
+    let malformed = metric(
+        &text,
+        "passgate_rejections_total",
+        &[("reason", "malformed")],
+    );
+    assert_eq!(malformed, f64::from(refused), "{text}");
+    let large = metric(
+        &text,
+        "passgate_rejections_total",
+        &[("reason", "too-large")],
+    );
+    assert_eq!(large, 2.0, "{text}");
+    for m in markers {
+        assert!(!text.contains(m), "{m} in metrics");
+    }
+}
+
+#[test]
+fn the_required_header_is_required() {
+    let dir = scratch("serve-header");
+    let serve = format!("{LISTEN}auth_header = \"X-Passgate-Token\"\nauth_value = \"Zq7-token\"\n");
+    let config = write_config(
+        &dir,
+        &[POLICY, &source_toml("htpasswd", &fixtures()), &serve],
+    );
+    let server = Server::start(&config, &[]);
+    let login = Login::password("hapr1", "pw hapr1");
+    for (path, body) in [
+        (EXTERNAL_AUTH, login.external_auth_json()),
+        (CHECK_PASSWORD, login.check_password_json()),
+    ] {
+        let r = server.post(path, body.as_bytes());
+        assert_refused(&r, 401, &["Zq7", "hapr1"], &format!("{path} without"));
+        let r = server.post_with(path, body.as_bytes(), &[("X-Passgate-Token", "Zq7-tokem")]);
+        assert_refused(&r, 401, &["Zq7", "hapr1"], &format!("{path} wrong"));
+        let r = server.post_with(path, body.as_bytes(), &[("X-Passgate-Token", "Zq7-token2")]);
+        assert_refused(&r, 401, &["Zq7", "hapr1"], &format!("{path} longer"));
+        // Header names are case-insensitive.
+        let r = server.post_with(path, body.as_bytes(), &[("x-passgate-token", "Zq7-token")]);
+        assert_eq!(r.status, 200, "{path}: {r:?}");
+    }
+    assert_eq!(server.get("/metrics").status, 401);
+    let r = server.get_with("/metrics", &[("X-Passgate-Token", "Zq7-token")]);
+    assert_eq!(r.status, 200);
+    let unauthorized = metric(
+        &r.text(),
+        "passgate_rejections_total",
+        &[("reason", "unauthorized")],
+    );
+    assert_eq!(unauthorized, 7.0);
+    // Each refusal has its audit line, which never shows the value presented.
+    server.wait_lines("reason=unauthorized", 7);
+    let stderr = server.stderr().join("\n");
+    assert!(!stderr.contains("Zq7"), "{stderr}");
+    // Health checks carry no secret.
+    assert_eq!(server.get("/healthz").status, 200);
+}
+
+/// Pure-FTPd's argon2id at m = 8 MiB, t = 255 (pure-pw via libsodium): seconds per
+/// verification, so requests stay in flight.
+fn slow_pure_ftpd(dir: &Path, serve: &str) -> std::path::PathBuf {
+    write_config(
+        dir,
+        &[POLICY, &source_toml("pure-ftpd", &fixtures()), serve],
+    )
+}
+
+#[test]
+fn a_full_queue_is_503_with_retry_after() {
+    let dir = scratch("serve-queue");
+    let config = slow_pure_ftpd(
+        &dir,
+        "[serve]\nlisten = \"127.0.0.1:0\"\nworkers = 1\nqueue = 1\n",
+    );
+    let server = Server::start(&config, &[]);
+    let alice = Login::password("alice", "pw alice");
+    std::thread::scope(|s| {
+        let server = &server;
+        let on_worker = s.spawn(|| server.check_password(&alice));
+        wait_until("a request on the worker", || {
+            server.metric("passgate_queue_wait_seconds_count", &[]) == 1.0
+        });
+        let queued = s.spawn(|| server.external_auth(&alice));
+        wait_until("a request queued", || {
+            server.metric("passgate_queue_depth", &[]) == 1.0
+        });
+        for (what, r) in [
+            ("check-password", server.check_password(&alice)),
+            ("external-auth", server.external_auth(&alice)),
+        ] {
+            assert_refused(&r, 503, &["alice"], what);
+            let after: u64 = r.retry_after.as_deref().unwrap().parse().unwrap();
+            assert!(after >= 1, "{what}: {after}");
+        }
+        assert_eq!(on_worker.join().unwrap().json(), status(1));
+        assert_eq!(queued.join().unwrap().json()["username"], "alice");
+    });
+    let text = server.metrics();
+    assert_eq!(
+        metric(
+            &text,
+            "passgate_rejections_total",
+            &[("reason", "queue-full")]
+        ),
+        2.0,
+        "{text}"
+    );
+    assert_eq!(
+        metric(&text, "passgate_attempts_total", &[("outcome", "allow")]),
+        2.0,
+        "{text}"
+    );
 }
