@@ -12,8 +12,10 @@ mod sftpgo;
 #[path = "../../tests/support/hook_util.rs"]
 mod util;
 
+use std::io::Write as _;
 use std::path::Path;
 
+use nix::sys::signal::Signal;
 use serde_json::{Value, json};
 
 use server::{Reply, Server, metric, wait_until};
@@ -415,6 +417,138 @@ fn the_required_header_is_required() {
     assert!(!stderr.contains("Zq7"), "{stderr}");
     // Health checks carry no secret.
     assert_eq!(server.get("/healthz").status, 200);
+}
+
+/// A copy of the htpasswd fixture in `dir`, and a configuration serving it with `poll`.
+fn htpasswd_copy(dir: &Path, poll: u64) -> std::path::PathBuf {
+    std::fs::copy(fixtures().join("htpasswd"), dir.join("htpasswd")).unwrap();
+    let source = format!("{}poll = {poll}\n", source_toml("htpasswd", dir));
+    write_config(dir, &[POLICY, &source, LISTEN])
+}
+
+/// The htpasswd fixture without `hbcrypt`, plus `hnew` with hapr1's hash ("pw hapr1").
+fn htpasswd_changed() -> String {
+    let text = std::fs::read_to_string(fixtures().join("htpasswd")).unwrap();
+    let mut lines: Vec<String> = text
+        .lines()
+        .filter(|l| !l.starts_with("hbcrypt:"))
+        .map(str::to_owned)
+        .collect();
+    lines.push(format!("hnew:{}", fixture_hash("htpasswd", "hapr1")));
+    lines.join("\n") + "\n"
+}
+
+fn reloads(server: &Server, result: &str) -> f64 {
+    server.metric("passgate_source_reloads_total", &[("result", result)])
+}
+
+/// After the change to `htpasswd_changed()`: hnew authenticates, hbcrypt no longer does.
+fn assert_changed(server: &Server) {
+    let hnew = Login::password("hnew", "pw hapr1");
+    assert_eq!(server.external_auth(&hnew).json()["username"], "hnew");
+    assert_eq!(server.check_password(&hnew).json(), status(1));
+    let gone = Login::password("hbcrypt", "pw hbcrypt");
+    assert_eq!(server.external_auth(&gone).text(), DENY);
+    assert_eq!(server.check_password(&gone).json(), defer("pw hbcrypt"));
+}
+
+#[test]
+fn a_changed_source_is_reloaded_renamed_or_in_place() {
+    let dir = scratch("serve-reload");
+    let config = htpasswd_copy(&dir, 1);
+    let server = Server::start(&config, &[]);
+    let hnew = Login::password("hnew", "pw hapr1");
+    assert_eq!(server.external_auth(&hnew).text(), DENY);
+    let hbcrypt = Login::password("hbcrypt", "pw hbcrypt");
+    assert_eq!(server.external_auth(&hbcrypt).json()["username"], "hbcrypt");
+
+    // Atomically: a new file renamed over the old one.
+    let path = dir.join("htpasswd");
+    std::fs::write(dir.join("htpasswd.new"), htpasswd_changed()).unwrap();
+    std::fs::rename(dir.join("htpasswd.new"), &path).unwrap();
+    wait_until("the renamed file's reload", || {
+        reloads(&server, "loaded") >= 1.0
+    });
+    assert_changed(&server);
+    assert_eq!(server.metric("passgate_source_accounts", &[]), 4.0);
+
+    // In place: the same file truncated and written again, hbcrypt back and hnew gone.
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(&path)
+        .unwrap();
+    file.write_all(&std::fs::read(fixtures().join("htpasswd")).unwrap())
+        .unwrap();
+    drop(file);
+    wait_until("the rewritten file's reload", || {
+        reloads(&server, "loaded") >= 2.0
+    });
+    assert_eq!(server.external_auth(&hnew).text(), DENY);
+    assert_eq!(server.external_auth(&hbcrypt).json()["username"], "hbcrypt");
+    assert_eq!(reloads(&server, "failed"), 0.0);
+    server.wait_stderr("source-reloaded trigger=changed");
+}
+
+#[test]
+fn sighup_reloads_the_source() {
+    let dir = scratch("serve-sighup");
+    // An hour between looks: only the signal reloads here.
+    let config = htpasswd_copy(&dir, 3600);
+    let server = Server::start(&config, &[]);
+    std::fs::write(dir.join("htpasswd"), htpasswd_changed()).unwrap();
+    let hnew = Login::password("hnew", "pw hapr1");
+    assert_eq!(server.external_auth(&hnew).text(), DENY);
+    server.signal(Signal::SIGHUP);
+    wait_until("the SIGHUP reload", || reloads(&server, "loaded") >= 1.0);
+    assert_changed(&server);
+    server.wait_stderr("source-reloaded trigger=sighup");
+    // Still serving after the signal.
+    assert_eq!(server.get("/healthz").status, 200);
+}
+
+#[test]
+fn an_unreadable_source_keeps_the_accounts_in_use() {
+    let dir = scratch("serve-bad-source");
+    let config = htpasswd_copy(&dir, 1);
+    let server = Server::start(&config, &[]);
+    // shadow lines in the htpasswd file: the importer refuses the whole file.
+    std::fs::copy(fixtures().join("shadow"), dir.join("htpasswd")).unwrap();
+    wait_until("the failed reload", || reloads(&server, "failed") >= 1.0);
+    let hbcrypt = Login::password("hbcrypt", "pw hbcrypt");
+    assert_eq!(server.external_auth(&hbcrypt).json()["username"], "hbcrypt");
+    assert_eq!(server.check_password(&hbcrypt).json(), status(1));
+    assert_eq!(reloads(&server, "loaded"), 0.0);
+    assert_eq!(server.metric("passgate_source_accounts", &[]), 4.0);
+    server.wait_stderr("source-reload-failed");
+    let lines = server.stderr();
+    let failed = lines
+        .iter()
+        .find(|l| l.contains("source-reload-failed"))
+        .unwrap();
+    // The cause, once, and the accounts kept.
+    assert_eq!(
+        failed.matches("looks like a shadow file").count(),
+        1,
+        "{failed}"
+    );
+    assert!(failed.contains("kept_accounts=4"), "{failed}");
+    // A removed file too; a SIGHUP reload fails the same way.
+    std::fs::remove_file(dir.join("htpasswd")).unwrap();
+    server.signal(Signal::SIGHUP);
+    server.wait_stderr("source-reload-failed trigger=sighup");
+    assert_eq!(server.check_password(&hbcrypt).json(), status(1));
+    // The looks go on failing, each distinct error logged once: the layout, the removal.
+    let failed = reloads(&server, "failed");
+    wait_until("more failed looks", || {
+        reloads(&server, "failed") >= failed + 2.0
+    });
+    let logged = server
+        .stderr()
+        .iter()
+        .filter(|l| l.contains("source-reload-failed trigger=changed"))
+        .count();
+    assert_eq!(logged, 2, "{:#?}", server.stderr());
 }
 
 /// Pure-FTPd's argon2id at m = 8 MiB, t = 255 (pure-pw via libsodium): seconds per
