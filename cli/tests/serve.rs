@@ -12,8 +12,12 @@ mod sftpgo;
 #[path = "../../tests/support/hook_util.rs"]
 mod util;
 
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
+use std::net::TcpStream;
 use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use nix::sys::signal::Signal;
 use serde_json::{Value, json};
@@ -558,6 +562,124 @@ fn slow_pure_ftpd(dir: &Path, serve: &str) -> std::path::PathBuf {
         dir,
         &[POLICY, &source_toml("pure-ftpd", &fixtures()), serve],
     )
+}
+
+#[test]
+fn sigterm_lets_requests_in_flight_finish() {
+    let dir = scratch("serve-sigterm");
+    let config = slow_pure_ftpd(&dir, "[serve]\nlisten = \"127.0.0.1:0\"\nworkers = 1\n");
+    let mut server = Server::start(&config, &[]);
+    assert_eq!(server.get("/healthz").status, 200);
+    let right = Login::password("alice", "pw alice");
+    let wrong = Login::password("alice", "pw alicf");
+    let answered = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        let (server, answered) = (&server, &answered);
+        let spawn = |path: &'static str, body: String| {
+            s.spawn(move || {
+                let r = server.post(path, body.as_bytes());
+                answered.fetch_add(1, Ordering::SeqCst);
+                r
+            })
+        };
+        let first = spawn(CHECK_PASSWORD, right.check_password_json());
+        wait_until("the first request on the worker", || {
+            server.metric("passgate_queue_wait_seconds_count", &[]) == 1.0
+        });
+        let second = spawn(EXTERNAL_AUTH, right.external_auth_json());
+        let third = spawn(EXTERNAL_AUTH, wrong.external_auth_json());
+        wait_until("two requests queued", || {
+            server.metric("passgate_queue_depth", &[]) == 2.0
+        });
+        server.signal(Signal::SIGTERM);
+        assert!(
+            answered.load(Ordering::SeqCst) < 3,
+            "every request was answered before SIGTERM"
+        );
+        server.wait_stderr("shutting-down");
+        // New connections are refused once the listener is closed.
+        wait_until("connections to be refused", || {
+            TcpStream::connect(server.addr).is_err()
+        });
+        assert_eq!(first.join().unwrap().json(), status(1));
+        let user = second.join().unwrap().json();
+        assert_eq!(user["username"], "alice");
+        assert_eq!(user["home_dir"], "/srv/ftp/alice");
+        assert_eq!(third.join().unwrap().text(), DENY);
+    });
+    let exit = server.wait_exit();
+    assert_eq!(exit.code(), Some(0), "{:?}", server.stderr());
+    server.wait_stderr("stopped");
+    let attempts = server
+        .stderr()
+        .iter()
+        .filter(|l| l.contains(" attempt "))
+        .count();
+    assert_eq!(attempts, 3);
+}
+
+/// A self-signed certificate for 127.0.0.1 and its key, written by `openssl`.
+fn certificate(dir: &Path) -> (Vec<u8>, std::path::PathBuf, std::path::PathBuf) {
+    let (key, cert) = (dir.join("k.pem"), dir.join("c.pem"));
+    let out = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .args(["-days", "1", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        // rustls checks the name in subjectAltName only, and refuses a CA as a server.
+        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+        .output()
+        .expect("the openssl command is needed to make a test certificate");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (std::fs::read(&cert).unwrap(), cert, key)
+}
+
+#[test]
+fn https_with_the_configured_certificate() {
+    let dir = scratch("serve-tls");
+    let (pem, cert, key) = certificate(&dir);
+    let serve = format!(
+        "{LISTEN}tls_cert = \"{}\"\ntls_key = \"{}\"\n",
+        cert.display(),
+        key.display()
+    );
+    let config = write_config(
+        &dir,
+        &[POLICY, &source_toml("htpasswd", &fixtures()), &serve],
+    );
+    let server = Server::start_tls(&config, &[], &pem);
+    assert!(server.stderr().iter().any(|l| l.contains("tls=true")));
+    assert_eq!(server.get("/healthz").status, 200);
+    let login = Login::password("hapr1", "pw hapr1");
+    assert_eq!(server.check_password(&login).json(), status(1));
+    assert_eq!(server.external_auth(&login).json()["username"], "hapr1");
+    let wrong = Login::password("hapr1", "pw hapr2");
+    assert_eq!(server.external_auth(&wrong).text(), DENY);
+    // Nothing is answered in clear text.
+    let mut plain = TcpStream::connect(server.addr).unwrap();
+    plain
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    plain
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = plain.read_to_end(&mut answer);
+    assert!(!answer.starts_with(b"HTTP/1.1 200"), "{answer:?}");
 }
 
 #[test]
