@@ -728,3 +728,165 @@ fn a_full_queue_is_503_with_retry_after() {
         "{text}"
     );
 }
+
+/// Logins carrying marker strings in every field, through both hooks; returns the secrets
+/// (passwords and hashes) and the other markers.
+fn marked_logins(server: &Server) -> (Vec<String>, Vec<String>) {
+    let hash = fixture_hash("htpasswd", "hbcrypt");
+    let secrets = vec![
+        "Zq7secret-pw".to_owned(),
+        "pw hbcrypt".to_owned(),
+        hash.clone(),
+    ];
+    let mut unknown = Login::password("Zq7user", "Zq7secret-pw");
+    unknown.ip = "198.51.100.77".into();
+    unknown.protocol = "FTP".into();
+    let stored = Login::password("Zq7stored", "pw hbcrypt").stored(stored_user("Zq7stored", &hash));
+    let mut wrong = stored.clone();
+    wrong.password = "Zq7secret-pw".into();
+    for login in [&unknown, &stored, &wrong] {
+        assert_eq!(server.external_auth(login).status, 200);
+        assert_eq!(server.check_password(login).status, 200);
+    }
+    let hapr1 = Login::password("hapr1", "pw hapr1");
+    assert_eq!(server.check_password(&hapr1).json(), status(1));
+    let others = vec![
+        "Zq7user".to_owned(),
+        "Zq7stored".to_owned(),
+        "198.51.100.77".to_owned(),
+    ];
+    (secrets, others)
+}
+
+#[test]
+fn metrics_and_text_audit_lines_hold_no_secret() {
+    let dir = scratch("serve-metrics");
+    let config = write_config(
+        &dir,
+        &[POLICY, &source_toml("htpasswd", &fixtures()), LISTEN],
+    );
+    let server = Server::start(&config, &[]);
+    let (secrets, others) = marked_logins(&server);
+    let text = server.metrics();
+    assert!(text.ends_with("# EOF\n"), "{text}");
+    for m in secrets
+        .iter()
+        .chain(&others)
+        .chain([&"pw hapr1".to_owned()])
+    {
+        assert!(!text.contains(m.as_str()), "{m} in metrics");
+    }
+    // The attempts, by fixed vocabularies only.
+    let attempts: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("passgate_attempts_total{"))
+        .collect();
+    assert!(!attempts.is_empty(), "{text}");
+    for line in &attempts {
+        for label in ["hook=", "outcome=", "reason=", "scheme="] {
+            assert!(line.contains(label), "{line}");
+        }
+    }
+    let allowed = [
+        ("hook", "external-auth"),
+        ("outcome", "allow"),
+        ("reason", "verified"),
+        ("scheme", "bcrypt"),
+    ];
+    assert_eq!(
+        metric(&text, "passgate_attempts_total", &allowed),
+        1.0,
+        "{text}"
+    );
+    let wrong = [("reason", "wrong-password"), ("scheme", "bcrypt")];
+    assert_eq!(
+        metric(&text, "passgate_attempts_total", &wrong),
+        1.0,
+        "{text}"
+    );
+    assert_eq!(
+        metric(
+            &text,
+            "passgate_attempts_total",
+            &[("hook", "check-password")]
+        ),
+        4.0
+    );
+
+    // One text audit line per attempt: time first, then key=value fields.
+    server.wait_lines(" attempt ", 7);
+    let lines = server.stderr();
+    let audit: Vec<&String> = lines.iter().filter(|l| l.contains(" attempt ")).collect();
+    assert_eq!(audit.len(), 7, "{lines:#?}");
+    for line in &audit {
+        let time = line.split(' ').next().unwrap();
+        assert!(
+            time.len() >= 20 && time.ends_with('Z') && time.contains('T'),
+            "{line}"
+        );
+        for key in [
+            "hook=",
+            "user=",
+            "ip=",
+            "protocol=",
+            "outcome=",
+            "reason=",
+            "scheme=",
+            "ms=",
+        ] {
+            assert!(line.contains(&format!(" {key}")), "{key}: {line}");
+        }
+    }
+    assert!(
+        audit
+            .iter()
+            .any(|l| l.contains("user=Zq7user ip=198.51.100.77 protocol=FTP"))
+    );
+    for m in &secrets {
+        assert!(!lines.join("\n").contains(m.as_str()), "{m} on stderr");
+    }
+}
+
+#[test]
+fn json_audit_lines_hold_no_secret() {
+    let dir = scratch("serve-json-log");
+    let config = write_config(
+        &dir,
+        &[POLICY, &source_toml("htpasswd", &fixtures()), LISTEN],
+    );
+    let server = Server::start(&config, &["--log-format", "json"]);
+    let (secrets, _) = marked_logins(&server);
+    server.wait_lines(r#""event":"attempt""#, 7);
+    let lines = server.stderr();
+    let events: Vec<Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let audit: Vec<&Value> = events.iter().filter(|e| e["event"] == "attempt").collect();
+    assert_eq!(audit.len(), 7, "{lines:#?}");
+    for a in &audit {
+        for key in [
+            "time", "user", "ip", "protocol", "hook", "outcome", "reason", "scheme", "ms",
+        ] {
+            assert!(a.get(key).is_some(), "{key}: {a}");
+        }
+        assert!(a["ms"].as_f64().unwrap() >= 0.0);
+    }
+    let unknown = audit
+        .iter()
+        .find(|a| a["user"] == "Zq7user" && a["hook"] == "external-auth");
+    let unknown = unknown.unwrap();
+    assert_eq!(unknown["ip"], "198.51.100.77");
+    assert_eq!(unknown["protocol"], "FTP");
+    assert_eq!(unknown["outcome"], "deny");
+    assert_eq!(unknown["reason"], "unknown-user");
+    assert_eq!(unknown["scheme"], Value::Null);
+    let stored = audit
+        .iter()
+        .find(|a| a["user"] == "Zq7stored" && a["outcome"] == "allow")
+        .unwrap();
+    assert_eq!(stored["scheme"], "bcrypt");
+    for m in &secrets {
+        assert!(!lines.join("\n").contains(m.as_str()), "{m} on stderr");
+    }
+}
