@@ -7,6 +7,7 @@
 //!   import-on-first-login (a user SFTPGo does not know is answered with the user the
 //!   importer builds from the legacy account).
 //! - [`LegacySource`]: the accounts of a file the importer reads, reloaded when it changes.
+//! - [`check`]: the program contracts (pam_exec, checkpassword, mod_authnz_external).
 //!
 //! Each answer comes as an [`Attempt`]: the reply plus what an audit line needs (outcome,
 //! reason, where the hash came from, its scheme) and nothing secret. The `passgate` command
@@ -15,6 +16,7 @@
 
 use core::fmt;
 
+pub mod check;
 mod entropy;
 mod settings;
 pub mod sftpgo;

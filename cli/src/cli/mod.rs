@@ -12,6 +12,7 @@ use passgate::{HashParams, ParamValue, Policy, Scheme, StoredHash, VerifyError};
 use serde_json::{Value, json};
 
 mod audit;
+mod check;
 mod import;
 mod input;
 mod login;
@@ -115,6 +116,10 @@ enum Command {
     ///
     /// SIGTERM: finish requests in flight and exit 0. SIGHUP: reload the legacy source.
     Serve(serve::ServeArgs),
+    /// Be the program an auth server runs to check one password against a legacy source:
+    /// pam_exec (expose_authtok), checkpassword (qmail, Dovecot) or mod_authnz_external
+    /// (pipe). The verdict is the exit status; one audit line goes to standard error.
+    Check(check::CheckArgs),
     /// List every scheme passgate reads: its identifiers, whether it verifies under the
     /// policy, whether `hash` can write it, whether it is legacy, and its limits.
     Schemes {
@@ -323,6 +328,7 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
         Command::Import(args) => import::run(&args, out.json)?,
         Command::Sftpgo(args) => sftpgo::run(&args)?,
         Command::Serve(args) => serve::run(&args)?,
+        Command::Check(args) => check::run(&args)?,
         Command::Schemes { limits } => schemes::run(&limits.policy(), &out)?,
         Command::Completions { shell } => {
             let mut script = Vec::new();
