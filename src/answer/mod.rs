@@ -8,6 +8,8 @@
 //!   importer builds from the legacy account).
 //! - [`LegacySource`]: the accounts of a file the importer reads, reloaded when it changes.
 //! - [`check`]: the program contracts (pam_exec, checkpassword, mod_authnz_external).
+//! - [`LoginPreFilter`]: DirectAdmin's `login_pre` filter (IP networks, login times, refused
+//!   schemes).
 //!
 //! Each answer comes as an [`Attempt`]: the reply plus what an audit line needs (outcome,
 //! reason, where the hash came from, its scheme) and nothing secret. The `passgate` command
@@ -17,12 +19,20 @@
 use core::fmt;
 
 pub mod check;
+mod cidr;
 mod entropy;
+mod login_pre;
 mod settings;
 pub mod sftpgo;
 mod source;
+mod window;
 
+pub use self::cidr::{CidrError, IpNet};
 pub use self::entropy::sftpgo_entropy;
+pub(crate) use self::login_pre::FilterSection;
+pub use self::login_pre::{
+    FilterReason, LoginPreDecision, LoginPreEnvError, LoginPreFilter, LoginPreRequest,
+};
 pub use self::settings::{HeaderAuth, ServeConfig};
 pub use self::sftpgo::{
     AccountVerdict, Accounts, AnswerSettings, Answerer, CheckPasswordReply, CheckPasswordRequest,

@@ -44,6 +44,20 @@
 //! path = "/etc/nginx/htpasswd"
 //! home_base = "/srv/www"
 //!
+//! [directadmin_filter]     # passgate as DirectAdmin's login_pre filter (docs/directadmin-login-pre.md)
+//! source = "system"        # the [sources.NAME] refuse_schemes reads hashes from
+//! refuse_schemes = ["md5crypt", "descrypt"]
+//! verify = false           # refuse only when the password is the account's
+//! time_zone = "Europe/Berlin"  # for days/hours: an IANA name, UTC, +HH:MM; the system's if unset
+//! [directadmin_filter.default]   # every user; users.NAME and groups.NAME override key by key
+//! deny_ip = ["203.0.113.0/24"]
+//! [directadmin_filter.users.admin]
+//! allow_ip = ["192.0.2.0/24", "2001:db8::/32"]
+//! [directadmin_filter.groups.office]
+//! members = ["bob", "carol"]
+//! days = ["mon-fri"]
+//! hours = ["08:00-18:00"]
+//!
 //! [serve]                  # passgate as SFTPGo's hook (`passgate serve`, `passgate sftpgo`)
 //! listen = "127.0.0.1:8099"
 //! tls_cert = "cert.pem"    # with tls_key: HTTPS
@@ -73,6 +87,7 @@ use super::{Hook, HookSpecError, check_timeout};
 use crate::answer::{
     AnswerSettings, Answerer, HeaderAuth, ServeConfig, SourceConfig, WithoutLegacy,
 };
+use crate::answer::{FilterSection, LoginPreFilter};
 use crate::import::Format;
 use crate::{HashParams, Policy, Scheme};
 use std::time::Duration;
@@ -98,6 +113,8 @@ pub struct Config {
     pub sources: BTreeMap<String, SourceConfig>,
     /// passgate as SFTPGo's hook: the HTTP service and the answers.
     pub serve: ServeConfig,
+    /// passgate as DirectAdmin's `login_pre` filter, when `[directadmin_filter]` is present.
+    pub directadmin_filter: Option<LoginPreFilter>,
 }
 
 /// Why a configuration was refused.
@@ -155,6 +172,7 @@ struct File {
     sources: BTreeMap<String, SourceSection>,
     #[serde(default)]
     serve: ServeSection,
+    directadmin_filter: Option<FilterSection>,
 }
 
 #[derive(Deserialize)]
@@ -299,6 +317,10 @@ impl Config {
             sources.insert(name, source(&key, section, &base)?);
         }
         let serve = serve(file.serve, &base)?;
+        let directadmin_filter = file
+            .directadmin_filter
+            .map(|s| LoginPreFilter::from_section(s, default_source.as_ref(), &sources))
+            .transpose()?;
         Ok(Self {
             policy,
             rehash,
@@ -308,6 +330,7 @@ impl Config {
             source: default_source,
             sources,
             serve,
+            directadmin_filter,
         })
     }
 
