@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 mod audit;
 mod check;
+mod directadmin;
 mod import;
 mod input;
 mod login;
@@ -120,6 +121,12 @@ enum Command {
     /// pam_exec (expose_authtok), checkpassword (qmail, Dovecot) or mod_authnz_external
     /// (pipe). The verdict is the exit status; one audit line goes to standard error.
     Check(check::CheckArgs),
+    /// Be DirectAdmin's `login_pre` script: allow or deny each request by IP networks, login
+    /// times and refused hash schemes (`[directadmin_filter]`), with one line saying why.
+    ///
+    /// Exit status: 0 allow, 1 deny, 2 error; DirectAdmin denies on any non-zero status and
+    /// counts it against its brute-force check.
+    Directadmin(directadmin::DirectadminArgs),
     /// List every scheme passgate reads: its identifiers, whether it verifies under the
     /// policy, whether `hash` can write it, whether it is legacy, and its limits.
     Schemes {
@@ -329,6 +336,7 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
         Command::Sftpgo(args) => sftpgo::run(&args)?,
         Command::Serve(args) => serve::run(&args)?,
         Command::Check(args) => check::run(&args)?,
+        Command::Directadmin(args) => directadmin::run(&args, &out)?,
         Command::Schemes { limits } => schemes::run(&limits.policy(), &out)?,
         Command::Completions { shell } => {
             let mut script = Vec::new();
