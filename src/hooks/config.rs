@@ -44,6 +44,20 @@
 //! path = "/etc/nginx/htpasswd"
 //! home_base = "/srv/www"
 //!
+//! [directadmin_filter]     # passgate as DirectAdmin's login_pre filter (docs/directadmin-login-pre.md)
+//! source = "system"        # the [sources.NAME] refuse_schemes reads hashes from
+//! refuse_schemes = ["md5crypt", "descrypt"]
+//! verify = false           # refuse only when the password is the account's
+//! time_zone = "Europe/Berlin"  # for days/hours: an IANA name, UTC, +HH:MM; the system's if unset
+//! [directadmin_filter.default]   # every user; users.NAME and groups.NAME override key by key
+//! deny_ip = ["203.0.113.0/24"]
+//! [directadmin_filter.users.admin]
+//! allow_ip = ["192.0.2.0/24", "2001:db8::/32"]
+//! [directadmin_filter.groups.office]
+//! members = ["bob", "carol"]
+//! days = ["mon-fri"]
+//! hours = ["08:00-18:00"]
+//!
 //! [serve]                  # passgate as SFTPGo's hook (`passgate serve`, `passgate sftpgo`)
 //! listen = "127.0.0.1:8099"
 //! tls_cert = "cert.pem"    # with tls_key: HTTPS
@@ -79,6 +93,7 @@ use crate::answer::{
     AnswerSettings, Answerer, HeaderAuth, HttpBasicRealm, RealmError, ServeConfig, SourceConfig,
     WithoutLegacy,
 };
+use crate::answer::{FilterSection, LoginPreFilter};
 use crate::import::Format;
 use crate::{HashParams, Policy, Scheme};
 use std::time::Duration;
@@ -107,6 +122,8 @@ pub struct Config {
     /// The HTTP Basic realms `passgate serve` answers (`[[http_basic]]`), each naming a
     /// source that is present.
     pub http_basic: Vec<HttpBasicRealm>,
+    /// passgate as DirectAdmin's `login_pre` filter, when `[directadmin_filter]` is present.
+    pub directadmin_filter: Option<LoginPreFilter>,
 }
 
 /// Why a configuration was refused.
@@ -164,6 +181,7 @@ struct File {
     sources: BTreeMap<String, SourceSection>,
     #[serde(default)]
     serve: ServeSection,
+    directadmin_filter: Option<FilterSection>,
     #[serde(default)]
     http_basic: Vec<HttpBasicSection>,
 }
@@ -319,6 +337,10 @@ impl Config {
         }
         let serve = serve(file.serve, &base)?;
         let http_basic = http_basic(file.http_basic, default_source.is_some(), &sources)?;
+        let directadmin_filter = file
+            .directadmin_filter
+            .map(|s| LoginPreFilter::from_section(s, default_source.as_ref(), &sources))
+            .transpose()?;
         Ok(Self {
             policy,
             rehash,
@@ -329,6 +351,7 @@ impl Config {
             sources,
             serve,
             http_basic,
+            directadmin_filter,
         })
     }
 

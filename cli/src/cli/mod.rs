@@ -12,6 +12,8 @@ use passgate::{HashParams, ParamValue, Policy, Scheme, StoredHash, VerifyError};
 use serde_json::{Value, json};
 
 mod audit;
+mod check;
+mod directadmin;
 mod import;
 mod input;
 mod login;
@@ -117,6 +119,16 @@ enum Command {
     ///
     /// SIGTERM: finish requests in flight and exit 0. SIGHUP: reload the legacy sources.
     Serve(serve::ServeArgs),
+    /// Be the program an auth server runs to check one password against a legacy source:
+    /// pam_exec (expose_authtok), checkpassword (qmail, Dovecot) or mod_authnz_external
+    /// (pipe). The verdict is the exit status; one audit line goes to standard error.
+    Check(check::CheckArgs),
+    /// Be DirectAdmin's `login_pre` script: allow or deny each request by IP networks, login
+    /// times and refused hash schemes (`[directadmin_filter]`), with one line saying why.
+    ///
+    /// Exit status: 0 allow, 1 deny, 2 error; DirectAdmin denies on any non-zero status and
+    /// counts it against its brute-force check.
+    Directadmin(directadmin::DirectadminArgs),
     /// List every scheme passgate reads: its identifiers, whether it verifies under the
     /// policy, whether `hash` can write it, whether it is legacy, and its limits.
     Schemes {
@@ -325,6 +337,8 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
         Command::Import(args) => import::run(&args, out.json)?,
         Command::Sftpgo(args) => sftpgo::run(&args)?,
         Command::Serve(args) => serve::run(&args)?,
+        Command::Check(args) => check::run(&args)?,
+        Command::Directadmin(args) => directadmin::run(&args, &out)?,
         Command::Schemes { limits } => schemes::run(&limits.policy(), &out)?,
         Command::Completions { shell } => {
             let mut script = Vec::new();

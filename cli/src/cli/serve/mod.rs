@@ -112,8 +112,8 @@ pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<u8> {
     }
     let mut sources = BTreeMap::new();
     for (key, c) in wanted {
-        let source = LegacySource::open(c.clone())
-            .with_context(|| format!("legacy source [{key}] {}", c.path.display()))?;
+        let source =
+            LegacySource::open(c.clone()).with_context(|| format!("legacy source [{key}]"))?;
         metrics
             .source_accounts
             .get_or_create(&SourceLabel {
@@ -289,8 +289,8 @@ fn record_reload(
                 service.log,
                 "source-reloaded",
                 &[
-                    ("source", json!(key)),
                     ("trigger", json!(trigger)),
+                    ("source", json!(key)),
                     ("accounts", json!(n)),
                 ],
             );
@@ -305,18 +305,20 @@ fn record_reload(
                     result: "failed",
                 })
                 .inc();
-            let message = format!("{e:#}");
-            let message = match std::error::Error::source(&e) {
-                Some(cause) => format!("{message}: {cause}"),
-                None => message,
-            };
+            // Each cause once, outermost first, as `{:#}` of an anyhow error.
+            let mut message = e.to_string();
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                message.push_str(&format!(": {c}"));
+                cause = c.source();
+            }
             if last_error.as_deref() != Some(message.as_str()) {
                 audit::event(
                     service.log,
                     "source-reload-failed",
                     &[
-                        ("source", json!(key)),
                         ("trigger", json!(trigger)),
+                        ("source", json!(key)),
                         ("error", json!(message)),
                         (
                             "kept_accounts",
