@@ -9,6 +9,11 @@
 //! - [`pure_authd`]: Pure-FTPd's extauth protocol (`pure-authd`), answered from a legacy
 //!   source alone.
 //! - [`LegacySource`]: the accounts of a file the importer reads, reloaded when it changes.
+//! - [`http_basic`]: HTTP Basic credentials and realms for a reverse proxy's auth
+//!   subrequest (nginx `auth_request`), answered with [`Answerer::verify_account`].
+//! - [`check`]: the program contracts (pam_exec, checkpassword, mod_authnz_external).
+//! - [`LoginPreFilter`]: DirectAdmin's `login_pre` filter (IP networks, login times, refused
+//!   schemes).
 //!
 //! Each answer comes as an [`Attempt`]: the reply plus what an audit line needs (outcome,
 //! reason, where the hash came from, its scheme) and nothing secret. The `passgate` command
@@ -17,13 +22,24 @@
 
 use core::fmt;
 
+pub mod check;
+mod cidr;
 mod entropy;
+pub mod http_basic;
+mod login_pre;
 pub mod pure_authd;
 mod settings;
 pub mod sftpgo;
 mod source;
+mod window;
 
+pub use self::cidr::{CidrError, IpNet};
 pub use self::entropy::sftpgo_entropy;
+pub use self::http_basic::{BasicCredentials, BasicError, HttpBasicRealm, RealmError};
+pub(crate) use self::login_pre::FilterSection;
+pub use self::login_pre::{
+    FilterReason, LoginPreDecision, LoginPreEnvError, LoginPreFilter, LoginPreRequest,
+};
 pub use self::pure_authd::{PureAuthdConfig, PureAuthdReply, PureAuthdRequest};
 pub use self::settings::{HeaderAuth, ServeConfig};
 pub use self::sftpgo::{
@@ -42,8 +58,8 @@ pub enum AnswerError {
     /// A hash's working memory could not be allocated: no verdict on the password.
     #[error("out of resources: {0}")]
     ResourceExhausted(ResourceError),
-    /// The legacy source could not be read.
-    #[error("legacy source: {0}")]
+    /// The legacy source could not be read (the cause is the source, not repeated).
+    #[error("legacy source")]
     Source(#[from] SourceError),
     /// A state that cannot happen.
     #[error("internal error")]

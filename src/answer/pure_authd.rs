@@ -31,7 +31,7 @@ use zeroize::Zeroizing;
 
 use super::sftpgo::{AccountVerdict, Accounts, Answerer};
 use super::source::LegacyAccount;
-use super::{AnswerError, Attempt, HookKind, Outcome, Reason};
+use super::{AnswerError, Attempt, HookKind, IpNet, Outcome, Reason};
 use crate::import::{IpRules, TimeWindow};
 
 /// Why bytes read from the socket are not a request Pure-FTPd sends. Never holds any of
@@ -441,25 +441,9 @@ fn permits(rules: &IpRules, addr: Option<IpAddr>) -> bool {
     allowed && !denied
 }
 
-/// Whether `addr` is in the CIDR network `rule`; addresses of the other family never are.
-/// `None` when the rule does not read.
+/// Whether `addr` is in the CIDR network `rule`. `None` when the rule does not read.
 fn in_network(rule: &str, addr: IpAddr) -> Option<bool> {
-    let (net, prefix) = rule.split_once('/')?;
-    let net: IpAddr = net.parse().ok()?;
-    let prefix: u32 = prefix.parse().ok()?;
-    Some(match (net, addr) {
-        (IpAddr::V4(n), IpAddr::V4(a)) if prefix <= 32 => {
-            let keep = u32::MAX.checked_shl(32 - prefix).unwrap_or(0);
-            u32::from(n) & keep == u32::from(a) & keep
-        }
-        (IpAddr::V6(n), IpAddr::V6(a)) if prefix <= 128 => {
-            let keep = u128::MAX.checked_shl(128 - prefix).unwrap_or(0);
-            u128::from(n) & keep == u128::from(a) & keep
-        }
-        (IpAddr::V4(_), _) if prefix <= 32 => false,
-        (IpAddr::V6(_), _) if prefix <= 128 => false,
-        _ => return None,
-    })
+    rule.parse::<IpNet>().ok().map(|net| net.contains(addr))
 }
 
 /// The local time of day as `hour * 100 + minute`, the C library's `localtime()` as

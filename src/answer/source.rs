@@ -112,8 +112,9 @@ pub enum SourceError {
         /// The file.
         path: PathBuf,
     },
-    /// The importer refused the file or the options (such as a layout of another format).
-    #[error("{}: {source}", .path.display())]
+    /// The importer refused the file or the options (such as a layout of another format;
+    /// the cause is the source, not repeated).
+    #[error("{}", .path.display())]
     Import {
         /// The file.
         path: PathBuf,
@@ -268,15 +269,13 @@ impl Sink for Collect {
         import::classify_for_verify(field)
     }
 
-    fn user(&mut self, user: &DumpUser<'_>, hash: &[u8]) -> io::Result<()> {
-        // A locked account's field (`!…`) is no hash: kept empty.
-        let hash = match user.status {
-            1 => String::from_utf8_lossy(hash).into_owned(),
-            _ => String::new(),
-        };
+    fn user(&mut self, user: &DumpUser<'_>, _hash: &[u8]) -> io::Result<()> {
+        // The field as written when passgate reads it as a hash; empty for a lock marker
+        // (`!…`, `*`). A disabled account (shadow's inactivity period) keeps its hash, so
+        // that it is told apart from a locked one; it never verifies.
         self.0.insert(
             user.username.to_owned(),
-            LegacyAccount::from_dump(user, hash),
+            LegacyAccount::from_dump(user, user.password.to_owned()),
         );
         Ok(())
     }
@@ -697,5 +696,27 @@ mod tests {
             LegacySource::open(config),
             Err(SourceError::Io { .. })
         ));
+    }
+
+    fn shadow_fixture() -> LegacySource {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import");
+        let mut config = SourceConfig::new(Format::Shadow, dir.join("shadow"));
+        config.passwd = Some(dir.join("passwd"));
+        LegacySource::open(config).unwrap()
+    }
+
+    #[test]
+    fn locked_and_disabled_accounts_are_told_apart() {
+        let source = shadow_fixture();
+        // usermod -L: a lock marker, no hash.
+        let locked = source.account("lockedu").unwrap();
+        assert!(locked.hash().is_empty() && !locked.is_enabled());
+        // chage -I past: disabled, its hash kept as written.
+        let inactive = source.account("inactiveu").unwrap();
+        assert!(inactive.hash().starts_with("$6$") && !inactive.is_enabled());
+        let enabled = source.account("sha512u").unwrap();
+        assert!(enabled.hash().starts_with("$6$") && enabled.is_enabled());
+        // A locked or disabled account's hash never shows in `Debug`.
+        assert!(!format!("{inactive:?}").contains(inactive.hash()));
     }
 }

@@ -44,6 +44,20 @@
 //! path = "/etc/nginx/htpasswd"
 //! home_base = "/srv/www"
 //!
+//! [directadmin_filter]     # passgate as DirectAdmin's login_pre filter (docs/directadmin-login-pre.md)
+//! source = "system"        # the [sources.NAME] refuse_schemes reads hashes from
+//! refuse_schemes = ["md5crypt", "descrypt"]
+//! verify = false           # refuse only when the password is the account's
+//! time_zone = "Europe/Berlin"  # for days/hours: an IANA name, UTC, +HH:MM; the system's if unset
+//! [directadmin_filter.default]   # every user; users.NAME and groups.NAME override key by key
+//! deny_ip = ["203.0.113.0/24"]
+//! [directadmin_filter.users.admin]
+//! allow_ip = ["192.0.2.0/24", "2001:db8::/32"]
+//! [directadmin_filter.groups.office]
+//! members = ["bob", "carol"]
+//! days = ["mon-fri"]
+//! hours = ["08:00-18:00"]
+//!
 //! [serve]                  # passgate as SFTPGo's hook (`passgate serve`, `passgate sftpgo`)
 //! listen = "127.0.0.1:8099"
 //! tls_cert = "cert.pem"    # with tls_key: HTTPS
@@ -55,6 +69,11 @@
 //! retire = false           # answer right passwords with external_auth_disabled set
 //! check_password_without_legacy = "defer"  # defer (status 2) | deny (status 0)
 //! min_entropy = 0          # SFTPGo's password_validation.users.min_entropy
+//!
+//! [[http_basic]]           # HTTP Basic for a reverse proxy's auth subrequest (`passgate serve`)
+//! prefix = "/http-basic/staff"  # requests under it; the longest matching prefix wins
+//! realm = "Staff"          # the 401's WWW-Authenticate realm; "passgate" when absent
+//! source = "web"           # a [sources.NAME]; [source] when absent
 //!
 //! [pure_authd]             # `passgate pure-authd`: Pure-FTPd's extauth socket
 //! socket_mode = "0600"     # 0600 | 0660
@@ -79,8 +98,10 @@ use super::pipeline::Pipeline;
 use super::sftpgo::SftpgoHooks;
 use super::{Hook, HookSpecError, check_timeout};
 use crate::answer::{
-    AnswerSettings, Answerer, HeaderAuth, PureAuthdConfig, ServeConfig, SourceConfig, WithoutLegacy,
+    AnswerSettings, Answerer, HeaderAuth, HttpBasicRealm, PureAuthdConfig, RealmError, ServeConfig,
+    SourceConfig, WithoutLegacy,
 };
+use crate::answer::{FilterSection, LoginPreFilter};
 use crate::import::Format;
 use crate::{HashParams, Policy, Scheme};
 use std::time::Duration;
@@ -106,6 +127,11 @@ pub struct Config {
     pub sources: BTreeMap<String, SourceConfig>,
     /// passgate as SFTPGo's hook: the HTTP service and the answers.
     pub serve: ServeConfig,
+    /// The HTTP Basic realms `passgate serve` answers (`[[http_basic]]`), each naming a
+    /// source that is present.
+    pub http_basic: Vec<HttpBasicRealm>,
+    /// passgate as DirectAdmin's `login_pre` filter, when `[directadmin_filter]` is present.
+    pub directadmin_filter: Option<LoginPreFilter>,
     /// `passgate pure-authd`: Pure-FTPd's extauth socket (`[pure_authd]`).
     pub pure_authd: PureAuthdConfig,
 }
@@ -167,6 +193,17 @@ struct File {
     serve: ServeSection,
     #[serde(default)]
     pure_authd: PureAuthdSection,
+    directadmin_filter: Option<FilterSection>,
+    #[serde(default)]
+    http_basic: Vec<HttpBasicSection>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HttpBasicSection {
+    prefix: String,
+    realm: Option<String>,
+    source: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -325,6 +362,11 @@ impl Config {
             sources.insert(name, source(&key, section, &base)?);
         }
         let serve = serve(file.serve, &base)?;
+        let http_basic = http_basic(file.http_basic, default_source.is_some(), &sources)?;
+        let directadmin_filter = file
+            .directadmin_filter
+            .map(|s| LoginPreFilter::from_section(s, default_source.as_ref(), &sources))
+            .transpose()?;
         let pure_authd = pure_authd(file.pure_authd)?;
         Ok(Self {
             policy,
@@ -335,6 +377,8 @@ impl Config {
             source: default_source,
             sources,
             serve,
+            http_basic,
+            directadmin_filter,
             pure_authd,
         })
     }
@@ -630,6 +674,49 @@ fn serve(s: ServeSection, base: &Path) -> Result<ServeConfig, ConfigError> {
         min_entropy: s.min_entropy,
     };
     Ok(c)
+}
+
+/// `[[http_basic]]`: each realm's prefix and realm checked, its source present, no prefix
+/// twice.
+fn http_basic(
+    sections: Vec<HttpBasicSection>,
+    has_source: bool,
+    sources: &BTreeMap<String, SourceConfig>,
+) -> Result<Vec<HttpBasicRealm>, ConfigError> {
+    let mut realms: Vec<HttpBasicRealm> = Vec::with_capacity(sections.len());
+    for (n, s) in sections.into_iter().enumerate() {
+        let key = |k: &str| format!("http_basic[{n}].{k}");
+        match &s.source {
+            Some(name) if !sources.contains_key(name) => {
+                return Err(ConfigError::invalid(
+                    &key("source"),
+                    format!("no [sources.{name}] section"),
+                ));
+            }
+            None if !has_source => {
+                return Err(ConfigError::invalid(
+                    &key("source"),
+                    "no [source] section (name a [sources.NAME])",
+                ));
+            }
+            _ => {}
+        }
+        let realm = s
+            .realm
+            .unwrap_or_else(|| HttpBasicRealm::DEFAULT_REALM.to_owned());
+        let r = HttpBasicRealm::new(s.prefix, realm, s.source).map_err(|e| {
+            let k = match e {
+                RealmError::Realm => "realm",
+                _ => "prefix",
+            };
+            ConfigError::invalid(&key(k), e)
+        })?;
+        if realms.iter().any(|other| other.prefix() == r.prefix()) {
+            return Err(ConfigError::invalid(&key("prefix"), "used twice"));
+        }
+        realms.push(r);
+    }
+    Ok(realms)
 }
 
 fn pure_authd(s: PureAuthdSection) -> Result<PureAuthdConfig, ConfigError> {
@@ -993,6 +1080,64 @@ format = \"shadow\"\npath = \"x\"\n",
                 Err(ConfigError::Invalid { key: k, .. }) => assert_eq!(k, key, "{text}"),
                 other => panic!("{text}: {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn http_basic_realms() {
+        let sources = "[source]\nformat = \"htpasswd\"\npath = \"h\"\nhome_base = \"/w\"\n\
+                       [sources.staff]\nformat = \"htpasswd\"\npath = \"s\"\nhome_base = \"/w\"\n";
+        let c = parse(&format!(
+            "{sources}[[http_basic]]\nprefix = \"/http-basic\"\n\
+             [[http_basic]]\nprefix = \"/http-basic/staff\"\nrealm = \"Staff\"\nsource = \"staff\"\n"
+        ))
+        .unwrap();
+        let r: Vec<_> = c
+            .http_basic
+            .iter()
+            .map(|r| (r.prefix(), r.realm(), r.source()))
+            .collect();
+        assert_eq!(
+            r,
+            [
+                ("/http-basic", "passgate", None),
+                ("/http-basic/staff", "Staff", Some("staff"))
+            ]
+        );
+        assert!(parse("").unwrap().http_basic.is_empty());
+        for (text, key) in [
+            ("prefix = \"/private\"\n", "http_basic[0].prefix"),
+            ("prefix = \"/http-basic/\"\n", "http_basic[0].prefix"),
+            (
+                "prefix = \"/http-basic\"\nrealm = \"a\\\"b\"\n",
+                "http_basic[0].realm",
+            ),
+            (
+                "prefix = \"/http-basic\"\nrealm = \"\"\n",
+                "http_basic[0].realm",
+            ),
+            (
+                "prefix = \"/http-basic\"\nsource = \"web\"\n",
+                "http_basic[0].source",
+            ),
+            (
+                "prefix = \"/http-basic\"\n[[http_basic]]\nprefix = \"/http-basic\"\nsource = \"staff\"\n",
+                "http_basic[1].prefix",
+            ),
+        ] {
+            match parse(&format!("{sources}[[http_basic]]\n{text}")) {
+                Err(ConfigError::Invalid { key: k, .. }) => assert_eq!(k, key, "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+        // Without [source], a realm must name its source.
+        match parse("[[http_basic]]\nprefix = \"/http-basic\"\n") {
+            Err(ConfigError::Invalid { key, .. }) => assert_eq!(key, "http_basic[0].source"),
+            other => panic!("{other:?}"),
+        }
+        match parse("[[http_basic]]\nprefix = \"/http-basic\"\nrelm = \"x\"\n") {
+            Err(ConfigError::Syntax { message, .. }) => assert!(message.contains("`relm`")),
+            other => panic!("{other:?}"),
         }
     }
 

@@ -12,6 +12,8 @@ use passgate::{HashParams, ParamValue, Policy, Scheme, StoredHash, VerifyError};
 use serde_json::{Value, json};
 
 mod audit;
+mod check;
+mod directadmin;
 mod import;
 mod input;
 mod login;
@@ -112,10 +114,22 @@ enum Command {
     /// no answer (SFTPGo denies): a configuration, source or environment error.
     Sftpgo(sftpgo::SftpgoArgs),
     /// Serve SFTPGo's external auth and check-password hooks over HTTP(S):
-    /// POST /sftpgo/external-auth, POST /sftpgo/check-password, GET /healthz, GET /metrics.
+    /// POST /sftpgo/external-auth, POST /sftpgo/check-password, GET /healthz, GET /metrics;
+    /// and HTTP Basic for a reverse proxy's auth subrequest (nginx auth_request) under
+    /// /http-basic, one realm per [[http_basic]] prefix.
     ///
-    /// SIGTERM: finish requests in flight and exit 0. SIGHUP: reload the legacy source.
+    /// SIGTERM: finish requests in flight and exit 0. SIGHUP: reload the legacy sources.
     Serve(serve::ServeArgs),
+    /// Be the program an auth server runs to check one password against a legacy source:
+    /// pam_exec (expose_authtok), checkpassword (qmail, Dovecot) or mod_authnz_external
+    /// (pipe). The verdict is the exit status; one audit line goes to standard error.
+    Check(check::CheckArgs),
+    /// Be DirectAdmin's `login_pre` script: allow or deny each request by IP networks, login
+    /// times and refused hash schemes (`[directadmin_filter]`), with one line saying why.
+    ///
+    /// Exit status: 0 allow, 1 deny, 2 error; DirectAdmin denies on any non-zero status and
+    /// counts it against its brute-force check.
+    Directadmin(directadmin::DirectadminArgs),
     /// Answer Pure-FTPd's external authentication (`pure-ftpd -l extauth:SOCKET`) on a Unix
     /// socket, from a legacy source: auth_ok:1 with the account's uid, gid and home, 0 for a
     /// user the source does not hold, -1 for a refusal.
@@ -331,6 +345,8 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
         Command::Import(args) => import::run(&args, out.json)?,
         Command::Sftpgo(args) => sftpgo::run(&args)?,
         Command::Serve(args) => serve::run(&args)?,
+        Command::Check(args) => check::run(&args)?,
+        Command::Directadmin(args) => directadmin::run(&args, &out)?,
         Command::PureAuthd(args) => pure_authd::run(&args)?,
         Command::Schemes { limits } => schemes::run(&limits.policy(), &out)?,
         Command::Completions { shell } => {

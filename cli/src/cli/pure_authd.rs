@@ -292,10 +292,13 @@ fn reloaded(
         }
         Ok(_) => {}
         Err(e) => {
-            let message = match std::error::Error::source(&e) {
-                Some(cause) => format!("{e}: {cause}"),
-                None => e.to_string(),
-            };
+            // Each cause once, outermost first.
+            let mut message = e.to_string();
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                message.push_str(&format!(": {c}"));
+                cause = c.source();
+            }
             if last_error.as_deref() != Some(message.as_str()) {
                 audit::event(
                     service.log,

@@ -1,6 +1,6 @@
 //! The service's metrics, in Prometheus' text format at `GET /metrics`. Labels are fixed
-//! vocabularies (hook, outcome, reason, scheme names): never a user name, an address, a
-//! password or a hash.
+//! vocabularies (hook, outcome, reason, scheme names) and the configuration's source
+//! sections: never a user name, an address, a password or a hash.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -30,8 +30,16 @@ pub(crate) struct RejectionLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub(crate) struct ResultLabel {
+pub(crate) struct ReloadLabels {
+    /// The source's section: `source`, `sources.NAME`.
+    pub(crate) source: String,
     pub(crate) result: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct SourceLabel {
+    /// The source's section: `source`, `sources.NAME`.
+    pub(crate) source: String,
 }
 
 pub(crate) struct Metrics {
@@ -46,10 +54,10 @@ pub(crate) struct Metrics {
     pub(crate) queue_depth: Gauge,
     /// Requests refused before any verification: queue full, unauthorised, malformed…
     pub(crate) rejections: Family<RejectionLabels, Counter>,
-    /// Legacy source reloads by result.
-    pub(crate) reloads: Family<ResultLabel, Counter>,
-    /// Accounts in the legacy source in use.
-    pub(crate) source_accounts: Gauge,
+    /// Legacy source reloads by source and result.
+    pub(crate) reloads: Family<ReloadLabels, Counter>,
+    /// Accounts in each legacy source in use.
+    pub(crate) source_accounts: Family<SourceLabel, Gauge>,
 }
 
 impl Metrics {
@@ -87,16 +95,16 @@ impl Metrics {
             "Requests refused before verification, by reason",
             rejections.clone(),
         );
-        let reloads = Family::<ResultLabel, Counter>::default();
+        let reloads = Family::<ReloadLabels, Counter>::default();
         registry.register(
             "source_reloads",
-            "Legacy source reloads by result",
+            "Legacy source reloads by source and result",
             reloads.clone(),
         );
-        let source_accounts = Gauge::default();
+        let source_accounts = Family::<SourceLabel, Gauge>::default();
         registry.register(
             "source_accounts",
-            "Accounts in the legacy source in use",
+            "Accounts in each legacy source in use",
             source_accounts.clone(),
         );
         Self {

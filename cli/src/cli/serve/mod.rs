@@ -3,14 +3,19 @@
 //! - `POST /sftpgo/external-auth`, `POST /sftpgo/check-password`: SFTPGo's JSON bodies in,
 //!   its answers out (status 200). A malformed, oversized (> 1 MiB) or unauthorised request
 //!   gets a 4xx naming what is wrong and never echoing a field; a full queue 503 at once.
+//! - `/http-basic…`: HTTP Basic for a reverse proxy's auth subrequest (nginx
+//!   `auth_request`, Caddy `forward_auth`, Traefik `forwardAuth`), one realm per
+//!   `[[http_basic]]` prefix: see [`http_basic`].
 //! - `GET /healthz`: 200 while serving, 503 once shutting down.
 //! - `GET /metrics`: Prometheus text format.
 //!
 //! Verifications run on a [`pool`] of one thread per core behind a bounded queue; the HTTP
 //! side runs on a small tokio runtime and never verifies. SIGTERM or SIGINT: stop
-//! accepting, let requests in flight finish (up to 30 s), exit. SIGHUP: read the legacy
-//! source again. The source is also read again when its file changes.
+//! accepting, let requests in flight finish (up to 30 s), exit. SIGHUP: read every legacy
+//! source in use again (`[source]`, and each `[sources.NAME]` a realm names). Each is also
+//! read again when its file changes.
 
+use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -28,7 +33,7 @@ use axum::routing::{get, post};
 use clap::Args;
 use passgate::answer::{
     Accounts, AnswerError, Answerer, Attempt, CheckPasswordRequest, ExternalAuthRequest,
-    HeaderAuth, LegacySource, Reload, RequestError, SourceError,
+    HeaderAuth, HttpBasicRealm, LegacySource, Reload, RequestError, SourceError,
 };
 use passgate::hooks::{Config, MAX_OUTPUT};
 use serde_json::{Value, json};
@@ -36,10 +41,11 @@ use zeroize::Zeroizing;
 
 use super::audit::{self, LogFormat};
 
+mod http_basic;
 mod metrics;
 pub(crate) mod pool;
 
-use self::metrics::{AttemptLabels, HookLabel, Metrics, ResultLabel};
+use self::metrics::{AttemptLabels, HookLabel, Metrics, ReloadLabels, SourceLabel};
 use self::pool::{Full, Pool};
 
 /// How long in-flight requests may take to finish after SIGTERM.
@@ -48,7 +54,8 @@ const GRACE: Duration = Duration::from_secs(30);
 #[derive(Args, Debug)]
 pub(crate) struct ServeArgs {
     /// The configuration: `[serve]` (address, TLS, required header, workers, queue,
-    /// answers), `[source]` (the legacy accounts) and `[policy]`.
+    /// answers), `[source]` (the legacy accounts), `[[http_basic]]` (realms, each with its
+    /// `[sources.NAME]` or `[source]`) and `[policy]`.
     #[arg(long, value_name = "FILE", default_value = "passgate.toml")]
     config: PathBuf,
     /// The format of audit and service lines on standard error.
@@ -58,7 +65,10 @@ pub(crate) struct ServeArgs {
 
 struct Service {
     answerer: Answerer,
-    source: Option<Arc<LegacySource>>,
+    /// The legacy sources in use, by section: `source` for `[source]`, `sources.NAME`.
+    sources: BTreeMap<String, Arc<LegacySource>>,
+    /// The HTTP Basic realms, each naming a source in `sources`.
+    realms: Vec<HttpBasicRealm>,
     pool: Pool,
     metrics: Metrics,
     auth: Option<HeaderAuth>,
@@ -66,9 +76,19 @@ struct Service {
     serving: AtomicBool,
 }
 
+/// The section of a source: `source` for `[source]` (`None`), `sources.NAME`.
+fn section(name: Option<&str>) -> String {
+    name.map_or_else(|| "source".to_owned(), |n| format!("sources.{n}"))
+}
+
 impl Service {
+    /// `[source]`, which SFTPGo's hooks answer from.
+    fn source(&self) -> Option<&Arc<LegacySource>> {
+        self.sources.get("source")
+    }
+
     fn accounts(&self) -> &dyn Accounts {
-        match &self.source {
+        match self.source() {
             Some(s) => &**s,
             None => &(),
         }
@@ -81,15 +101,27 @@ pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<u8> {
     // Several crates may pull rustls providers in; ring is the one passgate uses.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let metrics = Metrics::new();
-    let source = match &config.source {
-        Some(c) => {
-            let source = LegacySource::open(c.clone())
-                .with_context(|| format!("legacy source {}", c.path.display()))?;
-            metrics.source_accounts.set(source.snapshot().len() as i64);
-            Some(Arc::new(source))
-        }
-        None => None,
-    };
+    // `[source]` when present, and every source a realm names.
+    let mut wanted = BTreeMap::new();
+    if let Some(c) = &config.source {
+        wanted.insert(section(None), c);
+    }
+    for realm in &config.http_basic {
+        let c = config.source_named(realm.source())?;
+        wanted.insert(section(realm.source()), c);
+    }
+    let mut sources = BTreeMap::new();
+    for (key, c) in wanted {
+        let source =
+            LegacySource::open(c.clone()).with_context(|| format!("legacy source [{key}]"))?;
+        metrics
+            .source_accounts
+            .get_or_create(&SourceLabel {
+                source: key.clone(),
+            })
+            .set(source.snapshot().len() as i64);
+        sources.insert(key, Arc::new(source));
+    }
     let serve = config.serve.clone();
     let pool = Pool::new(
         serve.workers,
@@ -100,7 +132,8 @@ pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<u8> {
     .context("starting the verification threads")?;
     let service = Arc::new(Service {
         answerer: config.answerer(),
-        source,
+        sources,
+        realms: config.http_basic.clone(),
         pool,
         metrics,
         auth: serve.auth.clone(),
@@ -120,8 +153,8 @@ pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<u8> {
     runtime.block_on(async move {
         let handle = axum_server::Handle::new();
         tokio::spawn(signals(Arc::clone(&service), handle.clone()));
-        if let Some(source) = &service.source {
-            tokio::spawn(watch(Arc::clone(&service), Arc::clone(source)));
+        for (key, source) in &service.sources {
+            tokio::spawn(watch(Arc::clone(&service), key.clone(), Arc::clone(source)));
         }
         let app = router(Arc::clone(&service));
         let tls = match &serve.tls {
@@ -142,8 +175,9 @@ pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<u8> {
                 ("queue", json!(serve.queue)),
                 (
                     "legacy_accounts",
-                    json!(service.source.as_ref().map(|s| s.snapshot().len())),
+                    json!(service.source().map(|s| s.snapshot().len())),
                 ),
+                ("http_basic_realms", json!(service.realms.len())),
             ],
         );
         let served = match tls {
@@ -173,11 +207,12 @@ fn router(service: Arc<Service>) -> Router {
         .route("/sftpgo/check-password", post(check_password))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .fallback(http_basic::fallback)
         .layer(DefaultBodyLimit::max(MAX_OUTPUT))
         .with_state(service)
 }
 
-/// SIGTERM and SIGINT shut down gracefully; SIGHUP reloads the legacy source.
+/// SIGTERM and SIGINT shut down gracefully; SIGHUP reloads every legacy source.
 async fn signals(service: Arc<Service>, handle: axum_server::Handle) {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
@@ -193,9 +228,10 @@ async fn signals(service: Arc<Service>, handle: axum_server::Handle) {
             _ = term.recv() => break,
             _ = int.recv() => break,
             _ = hup.recv() => {
-                if let Some(source) = service.source.clone() {
+                for (key, source) in &service.sources {
+                    let source = Arc::clone(source);
                     let result = tokio::task::spawn_blocking(move || source.reload()).await;
-                    record_reload(&service, "sighup", result.ok(), &mut None);
+                    record_reload(&service, key, "sighup", result.ok(), &mut None);
                 }
             }
         }
@@ -209,15 +245,15 @@ async fn signals(service: Arc<Service>, handle: axum_server::Handle) {
     handle.graceful_shutdown(Some(GRACE));
 }
 
-/// Looks at the legacy source's file every poll interval and reloads it once it changed
-/// and settled.
-async fn watch(service: Arc<Service>, source: Arc<LegacySource>) {
+/// Looks at a legacy source's file every poll interval and reloads it once it changed and
+/// settled.
+async fn watch(service: Arc<Service>, key: String, source: Arc<LegacySource>) {
     let mut last_error = None;
     loop {
         tokio::time::sleep(source.config().poll).await;
         let s = Arc::clone(&source);
         let result = tokio::task::spawn_blocking(move || s.reload_if_changed()).await;
-        record_reload(&service, "changed", result.ok(), &mut last_error);
+        record_reload(&service, &key, "changed", result.ok(), &mut last_error);
     }
 }
 
@@ -225,6 +261,7 @@ async fn watch(service: Arc<Service>, source: Arc<LegacySource>) {
 /// the accounts in use stay.
 fn record_reload(
     service: &Service,
+    key: &str,
     trigger: &str,
     result: Option<Result<Reload, SourceError>>,
     last_error: &mut Option<String>,
@@ -236,13 +273,26 @@ fn record_reload(
             service
                 .metrics
                 .reloads
-                .get_or_create(&ResultLabel { result: "loaded" })
+                .get_or_create(&ReloadLabels {
+                    source: key.to_owned(),
+                    result: "loaded",
+                })
                 .inc();
-            service.metrics.source_accounts.set(n as i64);
+            service
+                .metrics
+                .source_accounts
+                .get_or_create(&SourceLabel {
+                    source: key.to_owned(),
+                })
+                .set(n as i64);
             audit::event(
                 service.log,
                 "source-reloaded",
-                &[("trigger", json!(trigger)), ("accounts", json!(n))],
+                &[
+                    ("trigger", json!(trigger)),
+                    ("source", json!(key)),
+                    ("accounts", json!(n)),
+                ],
             );
         }
         Ok(_) => {}
@@ -250,23 +300,29 @@ fn record_reload(
             service
                 .metrics
                 .reloads
-                .get_or_create(&ResultLabel { result: "failed" })
+                .get_or_create(&ReloadLabels {
+                    source: key.to_owned(),
+                    result: "failed",
+                })
                 .inc();
-            let message = format!("{e:#}");
-            let message = match std::error::Error::source(&e) {
-                Some(cause) => format!("{message}: {cause}"),
-                None => message,
-            };
+            // Each cause once, outermost first, as `{:#}` of an anyhow error.
+            let mut message = e.to_string();
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                message.push_str(&format!(": {c}"));
+                cause = c.source();
+            }
             if last_error.as_deref() != Some(message.as_str()) {
                 audit::event(
                     service.log,
                     "source-reload-failed",
                     &[
                         ("trigger", json!(trigger)),
+                        ("source", json!(key)),
                         ("error", json!(message)),
                         (
                             "kept_accounts",
-                            json!(service.source.as_ref().map(|s| s.snapshot().len())),
+                            json!(service.sources.get(key).map(|s| s.snapshot().len())),
                         ),
                     ],
                 );
@@ -406,6 +462,30 @@ async fn answer<R: Send + 'static>(
     decide: impl FnOnce(&Service) -> Result<Attempt<R>, AnswerError> + Send + 'static,
     body: impl FnOnce(&R) -> Zeroizing<Vec<u8>>,
 ) -> Response {
+    let attempt = match verdict(service, hook, who, started, decide).await {
+        Ok(a) => a,
+        Err(refused) => return refused,
+    };
+    // Moved into the response, not copied: a deferral's body holds the password.
+    let mut bytes = body(&attempt.reply);
+    let bytes = std::mem::take(&mut *bytes);
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        bytes,
+    )
+        .into_response()
+}
+
+/// Runs `decide` on the pool, with the metrics and the audit line: the attempt, or the
+/// response when there is no verdict (503 queue full or out of resources, 500 otherwise).
+async fn verdict<R: Send + 'static>(
+    service: Arc<Service>,
+    hook: &'static str,
+    who: (String, String, String),
+    started: Instant,
+    decide: impl FnOnce(&Service) -> Result<Attempt<R>, AnswerError> + Send + 'static,
+) -> Result<Attempt<R>, Response> {
     let (user, ip, protocol) = who;
     let worker = Arc::clone(&service);
     let queued = service.pool.try_run(move || {
@@ -422,14 +502,14 @@ async fn answer<R: Send + 'static>(
             );
             r.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            return reject(&service, hook, "queue-full", &user, started, r);
+            return Err(reject(&service, hook, "queue-full", &user, started, r));
         }
     };
     let (verdict, took): Decided<R> = match rx.await {
         Ok(v) => v,
         Err(_) => {
             let r = refusal(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
-            return reject(&service, hook, "internal-error", &user, started, r);
+            return Err(reject(&service, hook, "internal-error", &user, started, r));
         }
     };
     service
@@ -447,7 +527,7 @@ async fn answer<R: Send + 'static>(
                 _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal-error"),
             };
             let r = refusal(status, &e.to_string());
-            return reject(&service, hook, reason, &user, started, r);
+            return Err(reject(&service, hook, reason, &user, started, r));
         }
     };
     let scheme = attempt.scheme.map(|s| s.name());
@@ -474,15 +554,7 @@ async fn answer<R: Send + 'static>(
         elapsed: started.elapsed(),
     }
     .write(service.log);
-    // Moved into the response, not copied: a deferral's body holds the password.
-    let mut bytes = body(&attempt.reply);
-    let bytes = std::mem::take(&mut *bytes);
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/json")],
-        bytes,
-    )
-        .into_response()
+    Ok(attempt)
 }
 
 async fn external_auth(
