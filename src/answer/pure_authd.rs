@@ -446,25 +446,17 @@ fn in_network(rule: &str, addr: IpAddr) -> Option<bool> {
     rule.parse::<IpNet>().ok().map(|net| net.contains(addr))
 }
 
-/// The local time of day as `hour * 100 + minute`, the C library's `localtime()` as
-/// Pure-FTPd reads it (`TZ`, else `/etc/localtime`), from `date +%H%M`; `None` when that
-/// fails.
+/// The local time of day as `hour * 100 + minute`, in the zone the C library's
+/// `localtime()` uses as Pure-FTPd reads it (`TZ`, else `/etc/localtime`); `None` when the
+/// system's time zone cannot be read.
 pub fn local_hhmm() -> Option<u32> {
-    let mut date = std::process::Command::new("date");
-    date.arg("+%H%M")
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("LC_ALL", "C")
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    if let Some(tz) = std::env::var_os("TZ") {
-        date.env("TZ", tz);
-    }
-    let out = date.output().ok()?;
-    let text = core::str::from_utf8(&out.stdout).ok()?.trim_end();
-    let ok = out.status.success() && text.len() == 4 && text.bytes().all(|b| b.is_ascii_digit());
-    let hhmm: u32 = text.parse().ok().filter(|_| ok)?;
-    (hhmm % 100 < 60 && hhmm / 100 < 24).then_some(hhmm)
+    let zone = jiff::tz::TimeZone::try_system().ok()?;
+    let now = jiff::Timestamp::now().to_zoned_datetime(zone);
+    let (hour, minute) = (
+        u32::try_from(now.hour()).ok()?,
+        u32::try_from(now.minute()).ok()?,
+    );
+    Some(hour * 100 + minute)
 }
 
 #[cfg(test)]
