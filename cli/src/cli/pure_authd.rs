@@ -33,7 +33,7 @@ use prometheus_client::metrics::histogram::Histogram;
 use serde_json::json;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::task::JoinSet;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize as _, Zeroizing};
 
 use super::audit::{self, LogFormat};
 use super::serve::pool::{Full, Pool};
@@ -427,12 +427,27 @@ async fn connection(service: Arc<Service>, mut stream: tokio::net::UnixStream) {
     answer(&service, stream, &attempt.reply).await;
 }
 
-/// Writes the answer and closes the connection: Pure-FTPd reads until end of file.
+/// Writes the answer and closes the connection: Pure-FTPd reads until end of file. What the
+/// client sent past the request is read and dropped first (a little, for a short while):
+/// closing a Unix socket with unread data resets the client's end, which could lose the
+/// answer.
 async fn answer(service: &Service, mut stream: tokio::net::UnixStream, reply: &PureAuthdReply) {
     let bytes = reply.to_bytes();
     let _ = tokio::time::timeout(service.settings.timeout, async {
         stream.write_all(&bytes).await?;
         stream.shutdown().await
+    })
+    .await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        let mut sink = [0u8; 4096];
+        let mut left = 64usize << 10;
+        while left > 0 {
+            match stream.read(&mut sink).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => left = left.saturating_sub(n),
+            }
+        }
+        sink.zeroize();
     })
     .await;
 }
