@@ -20,6 +20,8 @@
 //! fields is refused: `pure-pw` writes IPv6 rules with their colons unescaped, which shifts
 //! every later field for Pure-FTPd too, so no reading of such a line is reliable.
 
+#![forbid(unsafe_code)]
+
 use std::net::IpAddr;
 
 use super::Entry;

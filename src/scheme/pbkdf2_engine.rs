@@ -3,6 +3,8 @@
 //! calls on pre-padded blocks in which only the previous output changes. On x86-64 CPUs with
 //! the SHA extensions, the SHA-256 and SHA-1 chains run in `pbkdf2_shani`.
 
+#![forbid(unsafe_code)]
+
 use zeroize::Zeroize;
 
 use super::compress::{Compress, Sha1, Sha256, Sha512, finish};

@@ -7,7 +7,7 @@
 //! This module is the crate's one CPU-feature dispatch: each public function checks the CPU,
 //! then makes the one `unsafe` call into its `#[target_feature]` chain. That is why it carries
 //! no `#![forbid(unsafe_code)]` (a `forbid` cannot be lifted for one call, E0453) and relies on
-//! the workspace's `deny` instead.
+//! the workspace's `deny` instead; `tests/unsafe_policy.rs` holds the list of such calls.
 
 use core::arch::x86_64::{
     __m128i, _mm_add_epi32, _mm_alignr_epi8, _mm_extract_epi32, _mm_or_si128, _mm_set_epi32,

@@ -11,6 +11,8 @@
 //! accepting, let requests in flight finish (up to 30 s), exit. SIGHUP: read the legacy
 //! source again. The source is also read again when its file changes.
 
+#![forbid(unsafe_code)]
+
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::Arc;
