@@ -1,5 +1,7 @@
 //! Batch verification: independent (stored, password) pairs across the machine's cores.
 
+#![forbid(unsafe_code)]
+
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -1,6 +1,8 @@
 //! [`PolicyBuilder`], and with the `serde` feature [`Policy`]'s `Deserialize` (the keys of
 //! `passgate.toml`'s `[policy]`, strict about unknown ones).
 
+#![forbid(unsafe_code)]
+
 use std::sync::Arc;
 
 use crate::custom::{CustomScheme, RegistrationError};

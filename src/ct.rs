@@ -1,5 +1,7 @@
 //! The one constant-time equality. Every digest comparison goes through here.
 
+#![forbid(unsafe_code)]
+
 use subtle::ConstantTimeEq as _;
 
 /// Compares two digests in time that depends only on their lengths, which are public

@@ -5,6 +5,8 @@
 //!
 //! [`Policy`]: crate::Policy
 
+#![forbid(unsafe_code)]
+
 use core::fmt;
 use std::sync::Arc;
 

@@ -1,6 +1,8 @@
 //! The text encodings of stored hashes: the two crypt base64 flavours, standard base64 as Go
 //! decodes it, and strict decimal numbers.
 
+#![forbid(unsafe_code)]
+
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 

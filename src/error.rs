@@ -1,6 +1,8 @@
 //! Error types. All are small, `Copy` and secret-free: they name the scheme, the field and
 //! the kind of fault, never a byte of the stored hash or the password.
 
+#![forbid(unsafe_code)]
+
 use core::fmt;
 
 use crate::scheme::Scheme;

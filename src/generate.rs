@@ -1,5 +1,7 @@
 //! New hashes: parameters, OS-random salts, and the records they produce.
 
+#![forbid(unsafe_code)]
+
 use core::num::NonZeroU32;
 
 use crate::encoding::{CryptSalt, LenientBase64, crypt_encode};

@@ -1,5 +1,7 @@
 //! [`StoredHash::params`]: a stored hash's parameters as name/value pairs, for display.
 
+#![forbid(unsafe_code)]
+
 use core::fmt;
 
 use crate::scheme::descrypt::DesCryptHash;

@@ -3,6 +3,8 @@
 //! schemes) under the policy's limits, and `PasswordHasher<String>` writes the preferred
 //! scheme.
 
+#![forbid(unsafe_code)]
+
 use password_hash::{Error, PasswordHasher, PasswordVerifier};
 
 use crate::error::{HashError, ParseErrorKind, VerifyError};

@@ -1,6 +1,8 @@
 //! Limits against denial of service, legacy detection, rehash-on-login and dummy verification.
 //! Every limit is checked before any hashing; inputs beyond a limit are refused, never clamped.
 
+#![forbid(unsafe_code)]
+
 use crate::custom::{CustomScheme, CustomSchemes, RegistrationError};
 use crate::error::{HashError, ParseError, ParseErrorKind, PolicyError, VerifyError};
 use crate::generate::HashParams;

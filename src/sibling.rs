@@ -2,6 +2,8 @@
 //! and the login store's rewrites. Their names are `.NAME.PID.RANDOM.tmp`, so that a file a
 //! killed process left behind can be told apart and removed by the next writer.
 
+#![forbid(unsafe_code)]
+
 use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io;

@@ -1,5 +1,7 @@
 //! [`StoredHash`]: a stored string parsed into a typed record by its exact `$id$`.
 
+#![forbid(unsafe_code)]
+
 use core::fmt;
 use core::str::FromStr;
 

@@ -1,6 +1,6 @@
 //! Peers for passgate's benches and tests: libxcrypt's `crypt_rn` and libargon2's
 //! `argon2{i,id}_hash_raw` through FFI, and OpenSSL's PBKDF2. This crate exists so that the FFI
-//! stays out of passgate itself, which forbids `unsafe`.
+//! stays out of passgate itself, whose only `unsafe` is its CPU-feature dispatch.
 
 use std::ffi::{CStr, CString, c_char, c_int, c_void};
 

@@ -4,6 +4,8 @@
 //! the number of characters with each distinct one counted at most twice; the entropy is
 //! `length × log2(base)` bits.
 
+#![forbid(unsafe_code)]
+
 /// `specialChars` of the validator: 32 characters, space included, backquote not.
 const SPECIAL: &str = " !\"#$%&'()*+,-./:;<=>?@[\\]^_{|}~";
 

@@ -20,6 +20,8 @@
 //! serves these as program hooks (`passgate sftpgo external-auth|check-password`) and over
 //! HTTP (`passgate serve`).
 
+#![forbid(unsafe_code)]
+
 use core::fmt;
 
 pub mod check;

@@ -1,6 +1,8 @@
 //! The settings of passgate as a service: where it listens, TLS, the header SFTPGo must
 //! send, the verification pool and the answers.
 
+#![forbid(unsafe_code)]
+
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;

@@ -11,6 +11,8 @@
 //! - check-password: `{"status":1}` accepts without SFTPGo checking anything, `{"status":2,
 //!   "to_verify":…}` has SFTPGo verify `to_verify` against its own hash, anything else denies.
 
+#![forbid(unsafe_code)]
+
 use std::ffi::OsStr;
 use std::fmt;
 use std::os::unix::ffi::OsStrExt as _;

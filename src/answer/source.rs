@@ -6,6 +6,8 @@
 //! the file did not change while it was read, so a lookup never sees a half-read file; until
 //! then the previous accounts stay in use.
 
+#![forbid(unsafe_code)]
+
 use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;

@@ -1,6 +1,8 @@
 //! One login attempt's input and result: [`LoginRequest`], [`LoginResult`], the
 //! [`Outcome`] and its [`Reason`].
 
+#![forbid(unsafe_code)]
+
 use std::fmt;
 use std::thread::JoinHandle;
 

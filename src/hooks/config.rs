@@ -86,6 +86,8 @@
 //!
 //! `[store]` is needed by `passgate login` only.
 
+#![forbid(unsafe_code)]
+
 use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};

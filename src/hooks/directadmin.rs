@@ -7,6 +7,8 @@
 //! environment plus the configured variables and the hook's own: **the password is passed in
 //! the environment** (`password`), as DirectAdmin does, never in argv.
 
+#![forbid(unsafe_code)]
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

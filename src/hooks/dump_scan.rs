@@ -5,6 +5,8 @@
 //! top-level array and each other top-level value is handed whole to `serde_json`, which
 //! checks it. So memory is bounded by the largest single entry, not by the number of users.
 
+#![forbid(unsafe_code)]
+
 use std::io::{self, BufRead};
 use std::ops::Range;
 

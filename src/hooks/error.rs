@@ -2,6 +2,8 @@
 //! closed). None of them holds a password, a hash or a byte of the hook's output: they name
 //! what happened (which signal, which status, where the JSON broke) and nothing else.
 
+#![forbid(unsafe_code)]
+
 use core::fmt;
 use std::io;
 use std::time::Duration;

@@ -2,6 +2,8 @@
 //! redirects, no proxy from the environment, and at most [`MAX_OUTPUT`] bytes of answer.
 //! TLS is rustls with the webpki roots.
 
+#![forbid(unsafe_code)]
+
 use std::time::Duration;
 
 use ureq::Agent;

@@ -22,6 +22,8 @@
 //!
 //! Unix only (process groups and signals).
 
+#![forbid(unsafe_code)]
+
 use std::ffi::OsString;
 use std::fmt;
 use std::os::unix::ffi::OsStringExt as _;

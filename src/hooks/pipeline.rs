@@ -13,6 +13,8 @@
 //! `TempFail` is for the machine: the store could not be read or written, or a hash's working
 //! memory could not be allocated (no verdict on the password, so no failure is counted).
 
+#![forbid(unsafe_code)]
+
 use std::thread::JoinHandle;
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -6,6 +6,8 @@
 //! it is a zombie its process-group id cannot be reused, so the final SIGKILL to the group
 //! (which clears out anything it left running) can never reach an unrelated process.
 
+#![forbid(unsafe_code)]
+
 use std::io::{self, Read};
 use std::os::unix::process::{CommandExt as _, ExitStatusExt as _};
 use std::path::Path;

@@ -11,6 +11,8 @@
 //!   `\"` and `\\`, control characters as `\n` or `\u001b`, and (Python's `json.dumps`)
 //!   every non-ASCII character as `\uXXXX`. Those forms are taken out too.
 
+#![forbid(unsafe_code)]
+
 /// What a secret's occurrence becomes.
 pub(crate) const MARK: &[u8] = b"[redacted]";
 /// The shortest secret replaced in place; a shorter one withholds the whole text.

@@ -9,6 +9,8 @@
 //! | check password | `SFTPGO_AUTHD_USERNAME`, `_PASSWORD`, `_IP`, `_PROTOCOL` | body `{username, password, ip, protocol}`; 200 |
 //! | post-login | `SFTPGO_LOGIND_USER`, `_IP`, `_METHOD`, `_STATUS` (1/0), `_PROTOCOL` | query `login_method`, `ip`, `protocol`, `status`; body the user |
 
+#![forbid(unsafe_code)]
+
 use std::fmt;
 
 use serde_json::{Map, Value, json};

@@ -1,5 +1,7 @@
 //! Where users live: the [`UserStore`] trait, its errors, and an in-memory store.
 
+#![forbid(unsafe_code)]
+
 use std::io;
 use std::sync::Mutex;
 

@@ -1,6 +1,8 @@
 //! An SFTPGo user: the JSON object as SFTPGo writes it, kept whole so that fields passgate
 //! does not know round-trip untouched, with typed accessors for the few it reads.
 
+#![forbid(unsafe_code)]
+
 use core::fmt;
 
 use serde_json::{Map, Value};

@@ -9,6 +9,8 @@
 //!   with the `unixcrypt` tag.
 //! - Lock markers never become a password; anything else is a [`HashProblem`].
 
+#![forbid(unsafe_code)]
+
 use crate::encoding::crypt64_value;
 use crate::scheme::bcrypt::BcryptVariant;
 use crate::{ParseErrorKind, Policy, Scheme, StoredHash};

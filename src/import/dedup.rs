@@ -17,6 +17,8 @@
 //! An input that cannot be read again (a pipe) keeps a keyed 64-bit hash and a line number
 //! per name in memory instead, growing with the input.
 
+#![forbid(unsafe_code)]
+
 use std::collections::HashMap;
 use std::fs::File;
 use std::hash::{BuildHasher as _, RandomState};

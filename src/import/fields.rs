@@ -1,5 +1,7 @@
 //! Field helpers shared by the formats: splitting, text fields, numbers.
 
+#![forbid(unsafe_code)]
+
 use super::report::LineFault;
 
 /// The `:`-separated fields of a line. Rejects NUL anywhere in the line.

@@ -2,6 +2,8 @@
 //! next `:` if there is one. No uid, gid or home: those come from `--force-uid`,
 //! `--force-gid` and `--home-base`.
 
+#![forbid(unsafe_code)]
+
 use super::Entry;
 use super::fields::{split, username};
 use super::report::LineFault;

@@ -1,6 +1,8 @@
 //! Lines of an input file, read with a length cap so that memory does not depend on the
 //! input: a line longer than the cap costs that line only.
 
+#![forbid(unsafe_code)]
+
 use std::io::{self, BufRead, Read as _};
 
 use super::report::LineFault;

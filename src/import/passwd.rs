@@ -11,6 +11,8 @@
 //! pipe) falls back to an index of keyed 64-bit name hashes to line offsets (24 bytes an
 //! entry), which grows with the passwd file.
 
+#![forbid(unsafe_code)]
+
 use std::collections::HashMap;
 use std::fs::File;
 use std::hash::{BuildHasher as _, RandomState};

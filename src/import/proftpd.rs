@@ -1,6 +1,8 @@
 //! ProFTPD's `AuthUserFile`, as `ftpasswd --passwd` writes it: the passwd(5) layout
 //! `name:hash:uid:gid:gecos:home:shell`.
 
+#![forbid(unsafe_code)]
+
 use super::Entry;
 use super::fields::{expect_fields, id, split, text, username};
 use super::report::LineFault;

@@ -24,6 +24,8 @@
 //! bandwidth in bytes/s, ratios, local IP rules, the time restriction) is kept in
 //! [`PureFtpdRules`], for answering Pure-FTPd itself.
 
+#![forbid(unsafe_code)]
+
 use std::net::IpAddr;
 
 use super::Entry;

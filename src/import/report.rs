@@ -4,6 +4,8 @@
 //! SFTPGo would accept, scheme names and static reasons, never a byte of a hash or of the
 //! line it came from.
 
+#![forbid(unsafe_code)]
+
 use crate::{ParseError, PolicyError};
 
 /// Why a line could not be read as an account. Never holds the line's text.

@@ -4,6 +4,8 @@
 //! A scratch file is created `0600` beside the output and unlinked at once: it lives as long
 //! as its handle, so nothing is left behind however the import ends.
 
+#![forbid(unsafe_code)]
+
 use std::borrow::Borrow;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufReader, BufWriter, Read, Write as _};

@@ -1,6 +1,8 @@
 //! The SFTPGo dump that `loaddata` reads: users written one by one as they are imported, the
 //! other top-level arrays empty, `version` 17; and the rules SFTPGo applies to what it loads.
 
+#![forbid(unsafe_code)]
+
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt as _;

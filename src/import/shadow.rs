@@ -7,6 +7,8 @@
 //! - `lastchg` = 0 → the password must be changed at the next login;
 //! - `now >= lastchg + max + inactive` (all three set) → inactive, login refused → `status: 0`.
 
+#![forbid(unsafe_code)]
+
 use super::Entry;
 use super::fields::{expect_fields, optional_number, split, username};
 use super::report::{LineFault, Note};

@@ -2,6 +2,8 @@
 //! anything is written: a shadow file read as htpasswd would otherwise "import" every user
 //! with uid 0, and read as Pure-FTPd give one error per line.
 
+#![forbid(unsafe_code)]
+
 use std::io::{self, BufRead, Read as _};
 
 use super::Format;

@@ -7,6 +7,8 @@
 //! are refused. Salt and hash are unpadded standard base64 with zero unused bits (libargon2
 //! rejects other bits too).
 
+#![forbid(unsafe_code)]
+
 use core::fmt;
 
 use ::argon2::{Algorithm, Argon2, Error as Argon2Error, Params, Version};

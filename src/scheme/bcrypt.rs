@@ -1,5 +1,7 @@
 //! bcrypt: `$2a$`, `$2b$`, `$2y$` + two-digit cost + 22-character salt + 31-character digest.
 
+#![forbid(unsafe_code)]
+
 use core::fmt;
 
 use zeroize::{Zeroize as _, Zeroizing};

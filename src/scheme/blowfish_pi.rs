@@ -1,6 +1,8 @@
 //! Blowfish's initial state: the hexadecimal digits of pi's fractional part.
 //! Written by `tools/blowfish_constants.py`; do not edit.
 
+#![forbid(unsafe_code)]
+
 /// The initial P-array.
 pub(super) const P: [u32; 18] = [
     0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0, 0x082efa98, 0xec4e6c89,

@@ -1,6 +1,8 @@
 //! Merkle–Damgård hashes reduced to their compression functions, for the engines whose
 //! inner loops hash fixed-layout messages: PBKDF2's HMAC chains and the crypt(3) round loops.
 
+#![forbid(unsafe_code)]
+
 use zeroize::Zeroize;
 
 /// A Merkle–Damgård hash, reduced to its chaining state and compression function.

@@ -7,6 +7,8 @@
 //! are the same every time: their chaining state is computed once per layout, and a round
 //! compresses only from C's block on. For long passwords this halves the work.
 
+#![forbid(unsafe_code)]
+
 use zeroize::{Zeroize as _, Zeroizing};
 
 use super::compress::Compress;

@@ -8,6 +8,8 @@
 //! computed: crypt(3) encrypts the zero block, which every permutation leaves at zero, and
 //! between two encryptions the final and initial permutations cancel out.
 
+#![forbid(unsafe_code)]
+
 use zeroize::Zeroize as _;
 
 /// FIPS 46-3 permuted choice 1: the key bit (1-based, 1 = most significant) of each bit of

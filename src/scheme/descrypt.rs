@@ -24,6 +24,8 @@
 //! can therefore never verify there. passgate refuses it as
 //! [`NonCanonical`](crate::ParseErrorKind::NonCanonical).
 
+#![forbid(unsafe_code)]
+
 use core::fmt;
 
 use zeroize::Zeroize as _;

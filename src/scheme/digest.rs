@@ -12,6 +12,8 @@
 //! [`InvalidCharacter`]: crate::ParseErrorKind::InvalidCharacter
 //! [`NonCanonical`]: crate::ParseErrorKind::NonCanonical
 
+#![forbid(unsafe_code)]
+
 use core::fmt;
 
 use base64::Engine as _;

@@ -2,6 +2,8 @@
 //! crypt_blowfish's `$2a$` countermeasure, in safe Rust. S-boxes are `[u32; 256]` indexed by
 //! `u8`, so no look-up needs a bounds check; the 16 rounds are unrolled.
 
+#![forbid(unsafe_code)]
+
 use zeroize::Zeroize;
 
 use super::blowfish_pi;

@@ -1,5 +1,7 @@
 //! md5crypt (`$1$`) and Apache's apr1 (`$apr1$`): one algorithm, two magic strings.
 
+#![forbid(unsafe_code)]
+
 use core::fmt;
 
 use md5::{Digest as _, Md5};

@@ -15,6 +15,8 @@ pub mod md5crypt;
 pub mod passlib_pbkdf2;
 pub mod pbkdf2;
 mod pbkdf2_engine;
+#[cfg(target_arch = "x86_64")]
+mod pbkdf2_shani;
 pub mod shacrypt;
 pub mod yescrypt;
 mod yescrypt_engine;

@@ -27,6 +27,8 @@
 //! Base64 with non-zero unused bits is refused as `NonCanonical`: passlib decodes such a
 //! string leniently but never writes one.
 
+#![forbid(unsafe_code)]
+
 use core::fmt;
 use core::num::NonZeroU32;
 

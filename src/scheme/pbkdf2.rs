@@ -1,6 +1,8 @@
 //! SFTPGo's PBKDF2 formats: `$pbkdf2-<hash>$ITER$SALT$DIGEST` with a raw salt, and
 //! `$pbkdf2-b64salt-sha256$ITER$B64SALT$DIGEST`. The digest is padded standard base64.
 
+#![forbid(unsafe_code)]
+
 use core::fmt;
 use core::num::NonZeroU32;
 

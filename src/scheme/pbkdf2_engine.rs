@@ -1,10 +1,57 @@
 //! PBKDF2-HMAC (RFC 8018) at the compression function's speed: the HMAC inner and outer
 //! states are computed once per password, and each iteration is exactly two compression
-//! calls on pre-padded blocks in which only the previous output changes.
+//! calls on pre-padded blocks in which only the previous output changes. On x86-64 CPUs with
+//! the SHA extensions, the SHA-256 and SHA-1 chains run in `pbkdf2_shani`.
+
+#![forbid(unsafe_code)]
 
 use zeroize::Zeroize;
 
-use super::compress::{Compress, finish};
+use super::compress::{Compress, Sha1, Sha256, Sha512, finish};
+#[cfg(target_arch = "x86_64")]
+use super::pbkdf2_shani;
+
+/// A hash PBKDF2 runs on, with the CPU-specific chain it may have.
+pub(crate) trait Pbkdf2Digest: Compress {
+    /// `U1 ^ U2 ^ … ^ Un` from the HMAC key states and `u1`, `iterations` = n ≥ 1, computed
+    /// with CPU extensions; `None` when this CPU has none for this hash.
+    fn cpu_chain(
+        _inner: &Self::State,
+        _outer: &Self::State,
+        _u1: &Self::State,
+        _iterations: u32,
+    ) -> Option<Self::State> {
+        None
+    }
+}
+
+impl Pbkdf2Digest for Sha1 {
+    #[cfg(target_arch = "x86_64")]
+    fn cpu_chain(
+        inner: &[u32; 5],
+        outer: &[u32; 5],
+        u1: &[u32; 5],
+        iterations: u32,
+    ) -> Option<[u32; 5]> {
+        pbkdf2_shani::sha1(inner, outer, u1, iterations)
+    }
+}
+
+impl Pbkdf2Digest for Sha256 {
+    #[cfg(target_arch = "x86_64")]
+    fn cpu_chain(
+        inner: &[u32; 8],
+        outer: &[u32; 8],
+        u1: &[u32; 8],
+        iterations: u32,
+    ) -> Option<[u32; 8]> {
+        pbkdf2_shani::sha256(inner, outer, u1, iterations)
+    }
+}
+
+/// No SHA-512 chain: Rust has the x86 SHA512 extension (`sha512`) only from 1.89, after the
+/// crate's minimum version.
+impl Pbkdf2Digest for Sha512 {}
 
 /// The HMAC key schedule: the states after compressing `K ^ ipad` and `K ^ opad`.
 struct HmacKey<H: Compress> {
@@ -57,7 +104,24 @@ fn padded_block<H: Compress>() -> H::Block {
 }
 
 /// PBKDF2-HMAC-H of `password` and `salt` with `iterations` (≥ 1), filling `out`.
-pub(crate) fn pbkdf2<H: Compress>(password: &[u8], salt: &[u8], iterations: u32, out: &mut [u8]) {
+pub(crate) fn pbkdf2<H: Pbkdf2Digest>(
+    password: &[u8],
+    salt: &[u8],
+    iterations: u32,
+    out: &mut [u8],
+) {
+    derive::<H>(password, salt, iterations, out, true);
+}
+
+/// [`pbkdf2`], with the CPU's chain when `cpu_chain` is set and the CPU has one, else the
+/// portable loop.
+fn derive<H: Pbkdf2Digest>(
+    password: &[u8],
+    salt: &[u8],
+    iterations: u32,
+    out: &mut [u8],
+    cpu_chain: bool,
+) {
     let key = HmacKey::<H>::new(password);
     let size = H::ZERO.as_ref().len();
     let mut block = padded_block::<H>();
@@ -66,22 +130,21 @@ pub(crate) fn pbkdf2<H: Compress>(password: &[u8], salt: &[u8], iterations: u32,
         // U1 = HMAC(salt || INT(i)).
         let mut inner = finish::<H>(key.inner, size, &[salt, &counter]);
         H::write_out(&inner, &mut block.as_mut()[..H::OUT]);
+        inner.zeroize();
         let mut u = key.outer;
         H::compress(&mut u, &block);
-        let mut acc = u;
+        let fast = if cpu_chain && iterations > 1 {
+            H::cpu_chain(&key.inner, &key.outer, &u, iterations)
+        } else {
+            None
+        };
+        let mut acc = match fast {
+            Some(acc) => acc,
+            None => chain::<H>(&key, &mut block, u, iterations),
+        };
         let mut acc_bytes = H::ZERO;
-        for _ in 1..iterations {
-            H::write_out(&u, &mut block.as_mut()[..H::OUT]);
-            inner = key.inner;
-            H::compress(&mut inner, &block);
-            H::write_out(&inner, &mut block.as_mut()[..H::OUT]);
-            u = key.outer;
-            H::compress(&mut u, &block);
-            H::xor(&mut acc, &u);
-        }
         H::write_out(&acc, &mut acc_bytes.as_mut()[..H::OUT]);
         chunk.copy_from_slice(&acc_bytes.as_ref()[..chunk.len()]);
-        inner.zeroize();
         u.zeroize();
         acc.zeroize();
         acc_bytes.zeroize();
@@ -89,24 +152,64 @@ pub(crate) fn pbkdf2<H: Compress>(password: &[u8], salt: &[u8], iterations: u32,
     block.zeroize();
 }
 
+/// `U1 ^ U2 ^ … ^ Un` from `u` = U1, `iterations` = n ≥ 1: two compressions an iteration on
+/// `block`, the padded block whose first `OUT` bytes are each message.
+fn chain<H: Compress>(
+    key: &HmacKey<H>,
+    block: &mut H::Block,
+    mut u: H::State,
+    iterations: u32,
+) -> H::State {
+    let mut acc = u;
+    let mut inner = key.inner;
+    for _ in 1..iterations {
+        H::write_out(&u, &mut block.as_mut()[..H::OUT]);
+        inner = key.inner;
+        H::compress(&mut inner, block);
+        H::write_out(&inner, &mut block.as_mut()[..H::OUT]);
+        u = key.outer;
+        H::compress(&mut u, block);
+        H::xor(&mut acc, &u);
+    }
+    inner.zeroize();
+    u.zeroize();
+    acc
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scheme::compress::{Sha1, Sha256, Sha512};
 
-    fn check<H: Compress, D: hmac::EagerHash>() {
+    /// Both paths, the CPU's chain (where this CPU has one) and the portable loop, against
+    /// RustCrypto's `pbkdf2`.
+    fn check<H: Pbkdf2Digest, D: hmac::EagerHash>() {
         let bytes: Vec<u8> = (0..300u32).map(|i| (i * 131 + 7) as u8).collect();
+        let agree = |pw_len: usize, salt_len: usize, iterations: u32, out_len: usize| {
+            let (pw, salt) = (&bytes[..pw_len], &bytes[100..100 + salt_len]);
+            let mut theirs = vec![0u8; out_len];
+            ::pbkdf2::pbkdf2_hmac::<D>(pw, salt, iterations, &mut theirs);
+            for cpu_chain in [true, false] {
+                let mut ours = vec![0u8; out_len];
+                derive::<H>(pw, salt, iterations, &mut ours, cpu_chain);
+                assert_eq!(
+                    ours, theirs,
+                    "pw {pw_len} salt {salt_len} it {iterations} out {out_len} cpu {cpu_chain}"
+                );
+            }
+        };
         for pw_len in [0, 1, 20, 55, 63, 64, 65, 111, 127, 128, 129, 300] {
             for salt_len in [0, 1, 12, 51, 52, 55, 56, 64, 119, 120, 200] {
                 for (iterations, out_len) in [(1, 1), (2, 20), (3, 32), (5, 64), (7, 65), (2, 256)]
                 {
-                    let (pw, salt) = (&bytes[..pw_len], &bytes[100..100 + salt_len]);
-                    let mut ours = vec![0u8; out_len];
-                    let mut theirs = vec![0u8; out_len];
-                    pbkdf2::<H>(pw, salt, iterations, &mut ours);
-                    ::pbkdf2::pbkdf2_hmac::<D>(pw, salt, iterations, &mut theirs);
-                    assert_eq!(ours, theirs, "pw {pw_len} salt {salt_len} it {iterations}");
+                    agree(pw_len, salt_len, iterations, out_len);
                 }
+            }
+        }
+        for iterations in [4, 16, 17, 100, 1000, 4096, 10_007] {
+            for (pw_len, salt_len, out_len) in
+                [(0, 0, 16), (8, 16, 20), (65, 12, 32), (300, 8, 129)]
+            {
+                agree(pw_len, salt_len, iterations, out_len);
             }
         }
     }
@@ -116,5 +219,19 @@ mod tests {
         check::<Sha1, sha1::Sha1>();
         check::<Sha256, sha2::Sha256>();
         check::<Sha512, sha2::Sha512>();
+    }
+
+    /// The tests above compare the SHA-NI chains wherever the CPU has SHA-NI.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn sha_ni_chains_run_where_the_cpu_has_them() {
+        let sha_ni = is_x86_feature_detected!("sha")
+            && is_x86_feature_detected!("ssse3")
+            && is_x86_feature_detected!("sse4.1");
+        let s = Sha256::IV;
+        assert_eq!(Sha256::cpu_chain(&s, &s, &s, 2).is_some(), sha_ni);
+        let s = Sha1::IV;
+        assert_eq!(Sha1::cpu_chain(&s, &s, &s, 2).is_some(), sha_ni);
+        assert!(Sha512::cpu_chain(&Sha512::IV, &Sha512::IV, &Sha512::IV, 2).is_none());
     }
 }

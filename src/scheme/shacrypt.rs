@@ -1,5 +1,7 @@
 //! SHA-crypt (`$5$` SHA-256, `$6$` SHA-512): Ulrich Drepper's specification, one engine.
 
+#![forbid(unsafe_code)]
+
 use core::fmt;
 
 use sha2::Digest;

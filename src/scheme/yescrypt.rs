@@ -21,6 +21,8 @@
 //! [`CostOutOfRange`]: crate::ParseErrorKind::CostOutOfRange
 //! [`NonCanonical`]: crate::ParseErrorKind::NonCanonical
 
+#![forbid(unsafe_code)]
+
 use core::fmt;
 
 use zeroize::Zeroizing;

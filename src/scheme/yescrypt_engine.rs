@@ -2,6 +2,8 @@
 //! classic scrypt, the WORM flavor and the default RW flavor with 12 KiB pwxform S-boxes.
 //! `p > 1` runs its lanes one after another, as libxcrypt's non-OpenMP build does.
 
+#![forbid(unsafe_code)]
+
 use std::collections::TryReserveError;
 
 use zeroize::{Zeroize, Zeroizing};

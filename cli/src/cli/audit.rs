@@ -2,6 +2,8 @@
 //! reason, where the deciding hash came from, its scheme and the milliseconds taken; as
 //! `key=value` text or, with `--log-format json`, one JSON object. Never a password or a hash.
 
+#![forbid(unsafe_code)]
+
 use std::io::Write as _;
 use std::time::{Duration, SystemTime};
 

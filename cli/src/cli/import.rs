@@ -1,6 +1,8 @@
 //! `passgate import`: arguments, the progress bar and the report. The importer itself is
 //! `passgate::import`.
 
+#![forbid(unsafe_code)]
+
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal as _, Write};
 use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};

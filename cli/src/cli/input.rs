@@ -1,6 +1,8 @@
 //! Stored hashes read from a file or standard input: one line at a time, each at most
 //! [`MAX_LINE`] bytes, so `/dev/zero` or a runaway pipe cannot grow memory without bound.
 
+#![forbid(unsafe_code)]
+
 use std::io::{self, BufRead, Read as _};
 use std::path::Path;
 

@@ -1,5 +1,7 @@
 //! `passgate login`: one login attempt through the configured hook pipeline.
 
+#![forbid(unsafe_code)]
+
 use std::path::PathBuf;
 
 use anyhow::Context as _;

@@ -1,5 +1,7 @@
 //! Argument parsing, calls into the library, printing. No logic the library lacks.
 
+#![forbid(unsafe_code)]
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

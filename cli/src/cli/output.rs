@@ -2,6 +2,8 @@
 //! identify … | head -1`: EPIPE) ends the output quietly; the exit status still gives the
 //! command's verdict.
 
+#![forbid(unsafe_code)]
+
 use std::cell::Cell;
 use std::fmt::Display;
 use std::io::{self, Write};

@@ -1,5 +1,7 @@
 //! Reading the password: standard input, or a no-echo prompt on a terminal. Never argv.
 
+#![forbid(unsafe_code)]
+
 use std::io::{IsTerminal as _, Read as _};
 
 use anyhow::{Context as _, bail};

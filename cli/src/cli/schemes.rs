@@ -1,5 +1,7 @@
 //! `passgate schemes`: every scheme with its identifiers, abilities and limits.
 
+#![forbid(unsafe_code)]
+
 use passgate::{HashParams, Policy, Scheme};
 use serde_json::{Map, Value, json};
 

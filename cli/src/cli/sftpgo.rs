@@ -3,6 +3,8 @@
 //! 0; an error (unreadable configuration or legacy source, memory that could not be
 //! allocated) exits non-zero, which SFTPGo takes as a denial.
 
+#![forbid(unsafe_code)]
+
 use std::cell::OnceCell;
 use std::io::Write as _;
 use std::path::PathBuf;

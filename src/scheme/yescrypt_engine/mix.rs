@@ -2,6 +2,8 @@
 //! Salsa20 core, scrypt's BlockMix_salsa20/8 and yescrypt's BlockMix_pwxform with its
 //! S-boxes. Every function here is a pure transformation of blocks already in memory.
 
+#![forbid(unsafe_code)]
+
 use zeroize::Zeroize;
 
 /// One 64-byte sub-block as eight 64-bit lanes, its sixteen 32-bit words permuted so that

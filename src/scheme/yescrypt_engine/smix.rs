@@ -1,6 +1,8 @@
 //! SMix, the memory-hard core: SMix1 fills V, SMix2 reads (and in RW mode rewrites) it at
 //! data-dependent positions; in RW mode, lanes first fill their pwxform S-boxes.
 
+#![forbid(unsafe_code)]
+
 use zeroize::Zeroizing;
 
 use super::mix::{self, Append, Io, Plain, Pwxform, Sbox, Sub, Xor, XorInPlace, XorSave};

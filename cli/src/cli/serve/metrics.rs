@@ -2,6 +2,8 @@
 //! vocabularies (hook, outcome, reason, scheme names) and the configuration's source
 //! sections: never a user name, an address, a password or a hash.
 
+#![forbid(unsafe_code)]
+
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;

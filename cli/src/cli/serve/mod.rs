@@ -15,6 +15,8 @@
 //! source in use again (`[source]`, and each `[sources.NAME]` a realm names). Each is also
 //! read again when its file changes.
 
+#![forbid(unsafe_code)]
+
 use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::path::PathBuf;

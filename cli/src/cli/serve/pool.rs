@@ -2,6 +2,8 @@
 //! bounded queue. A request that finds the queue full is refused at once, so a flood of
 //! expensive hashes makes callers wait at most the queue's length, never without bound.
 
+#![forbid(unsafe_code)]
+
 use std::panic::AssertUnwindSafe;
 use std::thread::JoinHandle;
 use std::time::Instant;
