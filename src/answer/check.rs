@@ -15,6 +15,8 @@
 //!
 //! [`Answerer::verify_account`]: super::Answerer::verify_account
 
+#![forbid(unsafe_code)]
+
 use std::ffi::OsString;
 use std::fmt;
 

@@ -2,6 +2,8 @@
 //! address as the standard library reads it, a canonical decimal prefix length, and no bits
 //! set past the prefix. A bare address is the network of that one address.
 
+#![forbid(unsafe_code)]
+
 use core::fmt;
 use core::str::FromStr;
 use std::net::IpAddr;

@@ -14,6 +14,8 @@
 //!   verifies against a hash made from the same bytes. The challenge advertises
 //!   `charset="UTF-8"` (RFC 7617 §2.1), which is what current browsers send.
 
+#![forbid(unsafe_code)]
+
 use core::fmt;
 
 use base64::Engine as _;

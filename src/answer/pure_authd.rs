@@ -22,6 +22,8 @@
 //! `pureftpd.passwd` line holds: `throttling_bandwidth_ul|dl` (bytes/s), `user_quota_size`
 //! (bytes), `user_quota_files`, `ratio_upload|download`, `per_user_max`.
 
+#![forbid(unsafe_code)]
+
 use std::fmt;
 use std::fmt::Write as _;
 use std::net::IpAddr;

@@ -2,6 +2,8 @@
 //! system's zoneinfo, with its daylight saving time; a fixed offset such as `+02:00`; or
 //! the system's own zone).
 
+#![forbid(unsafe_code)]
+
 use core::fmt;
 use std::time::SystemTime;
 

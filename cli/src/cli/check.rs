@@ -2,6 +2,8 @@
 //! server runs to check one password against a legacy source, each in its caller's wire
 //! contract. The verdict is the exit status; the audit line goes to standard error.
 
+#![forbid(unsafe_code)]
+
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Read};

@@ -5,6 +5,8 @@
 //! an error. DirectAdmin takes every non-zero status as a denial that counts against its
 //! brute-force check.
 
+#![forbid(unsafe_code)]
+
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime};

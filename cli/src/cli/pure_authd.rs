@@ -12,6 +12,8 @@
 //! flight finish (up to 30 s), exit 0. SIGHUP: read the source again; it is also read again
 //! when its file changes.
 
+#![forbid(unsafe_code)]
+
 use std::io;
 use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _, PermissionsExt as _};
 use std::os::unix::net::{UnixListener, UnixStream};

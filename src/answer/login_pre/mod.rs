@@ -17,6 +17,8 @@
 //! A user's rule comes key by key from the most specific section that sets the key:
 //! `users.NAME`, then the `groups.NAME` the user is a member of, then `default`.
 
+#![forbid(unsafe_code)]
+
 use core::fmt;
 use std::collections::BTreeMap;
 use std::ffi::OsString;

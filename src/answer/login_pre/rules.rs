@@ -1,6 +1,8 @@
 //! `[directadmin_filter]`: the sections as written, checked into rules, and which section's
 //! key applies to a user.
 
+#![forbid(unsafe_code)]
+
 use core::fmt;
 use std::collections::BTreeMap;
 

@@ -18,6 +18,8 @@
 //! read. `[serve] auth_header` is not asked for: the proxy forwards its client's headers,
 //! and the `Authorization` header is the credential.
 
+#![forbid(unsafe_code)]
+
 use std::sync::Arc;
 use std::time::Instant;
 
