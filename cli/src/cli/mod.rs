@@ -2,6 +2,7 @@
 
 #![forbid(unsafe_code)]
 
+use std::ffi::OsString;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,6 +26,7 @@ mod pure_authd;
 mod schemes;
 mod serve;
 mod sftpgo;
+mod shortcut;
 
 use self::input::Line;
 use self::output::Output;
@@ -222,16 +224,18 @@ enum HashScheme {
     Argon2id,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 enum PolicyName {
     /// Legacy schemes verify and always need a rehash.
+    #[default]
     Default,
     /// Legacy schemes (md5crypt, apr1, pbkdf2-sha1, passlib's pbkdf2 (SHA-1), the unsalted
     /// digests, DES crypt) are refused.
     Strict,
 }
 
-#[derive(Args, Debug)]
+// `Default` is what clap gives when no flag is set (`shortcut` relies on it).
+#[derive(Args, Debug, Default)]
 struct Limits {
     /// Which policy to start from.
     #[arg(long, value_enum, default_value = "default")]
@@ -317,7 +321,13 @@ fn command() -> clap::Command {
 
 /// Parses the command line and runs the command.
 pub(crate) fn run() -> anyhow::Result<ExitCode> {
-    let cli = Cli::from_arg_matches(&command().get_matches()).unwrap_or_else(|e| e.exit());
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let cli = match shortcut::plain_verify(&args) {
+        Some(cli) => cli,
+        None => {
+            Cli::from_arg_matches(&command().get_matches_from(args)).unwrap_or_else(|e| e.exit())
+        }
+    };
     let out = Output::new(cli.json);
     let code = match cli.command {
         Command::Verify {
