@@ -6,7 +6,8 @@ use core::fmt;
 
 use zeroize::{Zeroize as _, Zeroizing};
 
-use super::eksblowfish::{ExpandedKey, bcrypt_raw};
+pub(crate) use super::eksblowfish::ExpandedKey;
+use super::eksblowfish::{Lane, bcrypt_raw, bcrypt_raw_lanes};
 use super::{Redacted, Scheme, split_fields};
 use crate::ct::digests_equal;
 use crate::encoding::{bcrypt_decode, bcrypt_encode};
@@ -151,12 +152,47 @@ impl BcryptHash {
         }
     }
 
+    /// One computation of [`keys`](Self::keys)' key for a batch.
+    pub(crate) fn lane<'a>(&'a self, key: &'a ExpandedKey) -> Lane<'a> {
+        Lane {
+            salt: &self.salt,
+            key,
+        }
+    }
+
     /// Whether a raw output (which is then zeroized) holds the stored digest.
     pub(crate) fn raw_matches(&self, mut raw: [u8; 24]) -> bool {
         let ok = digests_equal(&raw[..Self::DIGEST_BYTES], &self.digest);
         raw.zeroize();
         ok
     }
+}
+
+/// The most bcrypt computations a batch runs side by side in one thread: four states
+/// (16.3 KiB) still fit in the L1 data cache beside the code.
+pub(crate) const LANES: usize = 4;
+const _: () = assert!(LANES >= 1 && LANES <= 4, "lanes_match runs 1 to 4 lanes");
+
+/// Whether each `(hash, key)` computation's digest matches its hash, with up to [`LANES`]
+/// computations of one cost run side by side (so that the CPU overlaps their chains).
+pub(crate) fn lanes_match(jobs: &[(&BcryptHash, &ExpandedKey)], cpu: bool) -> Vec<bool> {
+    fn side_by_side<const N: usize>(jobs: &[(&BcryptHash, &ExpandedKey)], cpu: bool) -> Vec<bool> {
+        let cost = jobs[0].0.cost();
+        debug_assert!(jobs.iter().all(|(h, _)| h.cost() == cost));
+        let lanes: [Lane<'_>; N] = core::array::from_fn(|k| jobs[k].0.lane(jobs[k].1));
+        let mut raw = bcrypt_raw_lanes(cost, &lanes, cpu);
+        let matched = (0..N).map(|k| jobs[k].0.raw_matches(raw[k])).collect();
+        raw.zeroize();
+        matched
+    }
+    jobs.chunks(LANES)
+        .flat_map(|chunk| match chunk.len() {
+            1 => side_by_side::<1>(chunk, cpu),
+            2 => side_by_side::<2>(chunk, cpu),
+            3 => side_by_side::<3>(chunk, cpu),
+            _ => side_by_side::<4>(chunk, cpu),
+        })
+        .collect()
 }
 
 /// The password's first 72 bytes with its C string terminator, as every bcrypt

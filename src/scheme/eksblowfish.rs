@@ -79,7 +79,7 @@ impl Drop for ExpandedKey {
 }
 
 /// Blowfish's key-dependent state.
-struct State {
+pub(super) struct State {
     p: [u32; 18],
     s: [[u32; 256]; 4],
 }
@@ -137,7 +137,7 @@ fn f(s: &[[u32; 256]; 4], x: u32, bytes: impl Fn(u32) -> [u8; 4]) -> u32 {
 /// reassociates `r ^ F(l) ^ P[i]` into `(F(l) ^ P[i]) ^ r`, two XORs after F; `rounds` (16,
 /// through `black_box`) keeps the loop a loop.
 #[inline(always)]
-fn encrypt<const N: usize>(
+pub(super) fn encrypt<const N: usize>(
     st: &[State; N],
     l: [u32; N],
     r: [u32; N],
@@ -163,8 +163,7 @@ fn encrypt<const N: usize>(
 fn rekey<const N: usize, const SALTED: bool>(
     st: &mut [State; N],
     salt: &[[u32; 4]; N],
-    rounds: usize,
-    bytes: impl Fn(u32) -> [u8; 4] + Copy,
+    encrypt: impl Fn(&[State; N], [u32; N], [u32; N]) -> ([u32; N], [u32; N]),
 ) {
     let (mut l, mut r) = ([0u32; N], [0u32; N]);
     let mut odd = false;
@@ -177,7 +176,7 @@ fn rekey<const N: usize, const SALTED: bool>(
             }
             odd = !odd;
         }
-        (*l, *r) = encrypt(st, *l, *r, rounds, bytes);
+        (*l, *r) = encrypt(st, *l, *r);
     };
     for i in (0..18).step_by(2) {
         next(st, &mut l, &mut r);
@@ -200,13 +199,13 @@ fn rekey<const N: usize, const SALTED: bool>(
 /// bcrypt's raw output for N computations of the same cost, run side by side so that the
 /// CPU overlaps their dependency chains: 24 bytes (the stored form keeps 23) of
 /// "OrpheanBeholderScryDoubt" encrypted 64 times under EksBlowfish(cost, salt, key).
-/// `bytes` takes words apart (portably, or with BMI1 in `eksblowfish_bmi1`); `rounds` is 16.
+/// `encrypt` is [`encrypt`] with its byte extraction (portable, or BMI1's in
+/// `eksblowfish_bmi1`).
 #[inline(always)]
 pub(super) fn lanes_with<const N: usize>(
     cost: u32,
     lanes: &[Lane<'_>; N],
-    rounds: usize,
-    bytes: impl Fn(u32) -> [u8; 4] + Copy,
+    encrypt: impl Fn(&[State; N], [u32; N], [u32; N]) -> ([u32; N], [u32; N]) + Copy,
 ) -> [[u8; 24]; N] {
     let salt: [[u32; 4]; N] = core::array::from_fn(|k| {
         core::array::from_fn(|i| {
@@ -219,16 +218,16 @@ pub(super) fn lanes_with<const N: usize>(
         state.xor_p(|i| lane.key.words[i]);
         state.p[0] ^= lane.key.safety;
     }
-    rekey::<N, true>(&mut st, &salt, rounds, bytes);
+    rekey::<N, true>(&mut st, &salt, encrypt);
     for _ in 0..1u64 << cost {
         for (state, lane) in st.iter_mut().zip(lanes) {
             state.xor_p(|i| lane.key.words[i]);
         }
-        rekey::<N, false>(&mut st, &salt, rounds, bytes);
+        rekey::<N, false>(&mut st, &salt, encrypt);
         for (state, salt) in st.iter_mut().zip(&salt) {
             state.xor_p(|i| salt[i % 4]);
         }
-        rekey::<N, false>(&mut st, &salt, rounds, bytes);
+        rekey::<N, false>(&mut st, &salt, encrypt);
     }
     const MAGIC: [u32; 6] = [
         0x4f72_7068,
@@ -242,7 +241,7 @@ pub(super) fn lanes_with<const N: usize>(
     for (i, pair) in MAGIC.chunks_exact(2).enumerate() {
         let (mut l, mut r) = ([pair[0]; N], [pair[1]; N]);
         for _ in 0..64 {
-            (l, r) = encrypt(&st, l, r, rounds, bytes);
+            (l, r) = encrypt(&st, l, r);
         }
         for k in 0..N {
             out[k][8 * i..8 * i + 4].copy_from_slice(&l[k].to_be_bytes());
@@ -260,7 +259,9 @@ fn lanes_portable<const N: usize>(
     lanes: &[Lane<'_>; N],
     rounds: usize,
 ) -> [[u8; 24]; N] {
-    lanes_with(cost, lanes, rounds, portable_bytes)
+    lanes_with(cost, lanes, |st, l, r| {
+        encrypt(st, l, r, rounds, portable_bytes)
+    })
 }
 
 /// bcrypt's raw output for N computations of the same cost, side by side (see

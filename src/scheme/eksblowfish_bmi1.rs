@@ -10,7 +10,7 @@
 
 use core::arch::x86_64::_bextr_u32;
 
-use super::eksblowfish::{Lane, lanes_with};
+use super::eksblowfish::{Lane, State, encrypt, lanes_with};
 
 /// bcrypt's raw output for N computations of the same cost (see [`lanes_with`]); `None` when
 /// the CPU lacks BMI1. std's `is_x86_feature_detected!` runs CPUID once per process and
@@ -32,7 +32,20 @@ pub(super) fn lanes<const N: usize>(
 #[target_feature(enable = "bmi1")]
 #[inline(never)]
 fn lanes_bmi1<const N: usize>(cost: u32, lanes: &[Lane<'_>; N], rounds: usize) -> [[u8; 24]; N] {
-    lanes_with(cost, lanes, rounds, |x| {
+    lanes_with(cost, lanes, |st, l, r| encrypt_bmi1(st, l, r, rounds))
+}
+
+/// One block in each lane; a function of its own so that the byte extraction below is
+/// inlined into it whatever the size of the key schedule around it.
+#[target_feature(enable = "bmi1")]
+#[inline]
+fn encrypt_bmi1<const N: usize>(
+    st: &[State; N],
+    l: [u32; N],
+    r: [u32; N],
+    rounds: usize,
+) -> ([u32; N], [u32; N]) {
+    encrypt(st, l, r, rounds, |x| {
         [
             (x >> 24) as u8,
             _bextr_u32(x, 16, 8) as u8,
