@@ -298,14 +298,45 @@ impl Policy {
     /// machine cannot supply an Argon2 or yescrypt hash's working memory, the answer is
     /// [`VerifyError::ResourceExhausted`]: no verdict, never a mismatch.
     pub fn verify(&self, stored: &str, password: &[u8]) -> Result<Verified, VerifyError> {
+        let admitted = self.admit(stored, password)?;
+        self.complete(admitted, stored, password)
+    }
+
+    /// [`verify`](Self::verify) up to the digest: the password checks, parsing and the
+    /// limits. What it returns is either computed by [`complete`](Self::complete), or, for a
+    /// built-in hash, by the caller and judged by [`verdict`](Self::verdict) (batches do so).
+    pub(crate) fn admit<'p>(
+        &'p self,
+        stored: &str,
+        password: &[u8],
+    ) -> Result<Admitted<'p>, VerifyError> {
         // Before dispatch: sha-crypt's cost grows with the square of the password length.
         self.check_password(password)?;
         match StoredHash::parse(stored) {
-            Ok(hash) => self.verify_hash(&hash, password),
+            Ok(hash) => {
+                self.admit_hash(&hash, password)?;
+                Ok(Admitted::Hash(hash))
+            }
             Err(e) => match self.custom_for(&e, stored) {
-                Some(custom) => self.verify_custom(custom, stored, password),
+                Some(custom) => Ok(Admitted::Custom(custom)),
                 None => Err(e.into()),
             },
+        }
+    }
+
+    /// The rest of [`verify`](Self::verify) after [`admit`](Self::admit).
+    pub(crate) fn complete(
+        &self,
+        admitted: Admitted<'_>,
+        stored: &str,
+        password: &[u8],
+    ) -> Result<Verified, VerifyError> {
+        match admitted {
+            Admitted::Hash(hash) => {
+                let matched = hash.matches(password)?;
+                self.verdict(&hash, password, matched)
+            }
+            Admitted::Custom(custom) => self.verify_custom(custom, stored, password),
         }
     }
 
@@ -372,11 +403,28 @@ impl Policy {
     /// [`verify`](Self::verify) for a hash parsed earlier.
     pub fn verify_hash(&self, hash: &StoredHash, password: &[u8]) -> Result<Verified, VerifyError> {
         self.check_password(password)?;
+        self.admit_hash(hash, password)?;
+        let matched = hash.matches(password)?;
+        self.verdict(hash, password, matched)
+    }
+
+    /// The limits on a parsed hash, with the password's length where the work depends on it.
+    fn admit_hash(&self, hash: &StoredHash, password: &[u8]) -> Result<(), VerifyError> {
         self.check_hash(hash)?;
         if let StoredHash::ShaCrypt(h) = hash {
             Self::check_work(h.work(password.len()), self.max_shacrypt_work)?;
         }
-        if !hash.matches(password)? {
+        Ok(())
+    }
+
+    /// The answer for an admitted hash whose digest did (`matched`) or did not match.
+    pub(crate) fn verdict(
+        &self,
+        hash: &StoredHash,
+        password: &[u8],
+        matched: bool,
+    ) -> Result<Verified, VerifyError> {
+        if !matched {
             return Err(VerifyError::Mismatch);
         }
         let scheme = hash.scheme();
@@ -559,6 +607,13 @@ impl Policy {
         }
         Ok(())
     }
+}
+
+/// A stored string [`Policy::admit`] let through: a built-in hash within the limits, whose
+/// digest is still to be computed, or a custom scheme's string.
+pub(crate) enum Admitted<'p> {
+    Hash(StoredHash),
+    Custom(&'p dyn CustomScheme),
 }
 
 /// What [`Policy::needs_rehash`] takes: a parsed [`StoredHash`], or a stored string (`str`,

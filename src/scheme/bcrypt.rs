@@ -6,7 +6,8 @@ use core::fmt;
 
 use zeroize::{Zeroize as _, Zeroizing};
 
-use super::eksblowfish::{ExpandedKey, bcrypt_raw};
+pub(crate) use super::eksblowfish::ExpandedKey;
+use super::eksblowfish::{Lane, bcrypt_raw, bcrypt_raw_lanes};
 use super::{Redacted, Scheme, split_fields};
 use crate::ct::digests_equal;
 use crate::encoding::{bcrypt_decode, bcrypt_encode};
@@ -126,22 +127,72 @@ impl BcryptHash {
     /// `"\xff\xff\xa3"`): crypt_blowfish (libxcrypt, PHP) applies a countermeasure, OpenBSD
     /// and Go do not. Both are tried for those passwords, so hashes from either verify.
     pub(crate) fn matches(&self, password: &[u8]) -> bool {
-        let cost = u32::from(self.cost);
-        let key = expanded_key(password);
-        let two_readings = self.variant == BcryptVariant::A && key.has_safety();
-        let mut computed = if two_readings {
-            digest(cost, &self.salt, &key)
-        } else {
-            digest(cost, &self.salt, &key.without_safety())
-        };
-        let mut ok = digests_equal(&computed, &self.digest);
-        if two_readings {
-            computed = digest(cost, &self.salt, &key.without_safety());
-            ok |= digests_equal(&computed, &self.digest);
+        self.matches_on(password, true)
+    }
+
+    /// [`matches`](Self::matches), with the CPU's extensions only when `cpu` is set.
+    pub(crate) fn matches_on(&self, password: &[u8], cpu: bool) -> bool {
+        let (key, second) = self.keys(password);
+        let mut ok = self.raw_matches(bcrypt_raw(self.cost(), &self.salt, &key, cpu));
+        if let Some(key) = second {
+            ok |= self.raw_matches(bcrypt_raw(self.cost(), &self.salt, &key, cpu));
         }
-        computed.zeroize();
         ok
     }
+
+    /// The keys whose digests [`matches`](Self::matches) compares for `password`: the
+    /// password's, and for `$2a$` when crypt_blowfish's countermeasure changes it, the
+    /// countermeasure's reading too. A match of either is a match.
+    pub(crate) fn keys(&self, password: &[u8]) -> (ExpandedKey, Option<ExpandedKey>) {
+        let key = expanded_key(password);
+        if self.variant == BcryptVariant::A && key.has_safety() {
+            (key.without_safety(), Some(key))
+        } else {
+            (key.without_safety(), None)
+        }
+    }
+
+    /// One computation of [`keys`](Self::keys)' key for a batch.
+    pub(crate) fn lane<'a>(&'a self, key: &'a ExpandedKey) -> Lane<'a> {
+        Lane {
+            salt: &self.salt,
+            key,
+        }
+    }
+
+    /// Whether a raw output (which is then zeroized) holds the stored digest.
+    pub(crate) fn raw_matches(&self, mut raw: [u8; 24]) -> bool {
+        let ok = digests_equal(&raw[..Self::DIGEST_BYTES], &self.digest);
+        raw.zeroize();
+        ok
+    }
+}
+
+/// The most bcrypt computations a batch runs side by side in one thread: four states
+/// (16.3 KiB) still fit in the L1 data cache beside the code.
+pub(crate) const LANES: usize = 4;
+const _: () = assert!(LANES >= 1 && LANES <= 4, "lanes_match runs 1 to 4 lanes");
+
+/// Whether each `(hash, key)` computation's digest matches its hash, with up to [`LANES`]
+/// computations of one cost run side by side (so that the CPU overlaps their chains).
+pub(crate) fn lanes_match(jobs: &[(&BcryptHash, &ExpandedKey)], cpu: bool) -> Vec<bool> {
+    fn side_by_side<const N: usize>(jobs: &[(&BcryptHash, &ExpandedKey)], cpu: bool) -> Vec<bool> {
+        let cost = jobs[0].0.cost();
+        debug_assert!(jobs.iter().all(|(h, _)| h.cost() == cost));
+        let lanes: [Lane<'_>; N] = core::array::from_fn(|k| jobs[k].0.lane(jobs[k].1));
+        let mut raw = bcrypt_raw_lanes(cost, &lanes, cpu);
+        let matched = (0..N).map(|k| jobs[k].0.raw_matches(raw[k])).collect();
+        raw.zeroize();
+        matched
+    }
+    jobs.chunks(LANES)
+        .flat_map(|chunk| match chunk.len() {
+            1 => side_by_side::<1>(chunk, cpu),
+            2 => side_by_side::<2>(chunk, cpu),
+            3 => side_by_side::<3>(chunk, cpu),
+            _ => side_by_side::<4>(chunk, cpu),
+        })
+        .collect()
 }
 
 /// The password's first 72 bytes with its C string terminator, as every bcrypt
@@ -156,7 +207,7 @@ fn expanded_key(password: &[u8]) -> ExpandedKey {
 }
 
 fn digest(cost: u32, salt: &[u8; 16], key: &ExpandedKey) -> [u8; 23] {
-    let mut raw = bcrypt_raw(cost, salt, key);
+    let mut raw = bcrypt_raw(cost, salt, key, true);
     let mut out = [0u8; 23];
     out.copy_from_slice(&raw[..23]);
     raw.zeroize();
@@ -179,5 +230,73 @@ impl fmt::Debug for BcryptHash {
             .field("salt", &Redacted)
             .field("digest", &Redacted)
             .finish()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use crate::StoredHash;
+
+    /// `vectors/bcrypt.txt` (made by libxcrypt and pyca/bcrypt, see `vectors/gen/`): each
+    /// record's password, stored string and whether it verifies.
+    pub(crate) fn vectors() -> Vec<(Vec<u8>, String, bool)> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/bcrypt.txt");
+        let text = std::fs::read_to_string(path).expect("vectors/bcrypt.txt");
+        let mut out = Vec::new();
+        for record in text.split("\n\n") {
+            let field = |key: &str| {
+                record
+                    .lines()
+                    .find_map(|l| l.strip_prefix(key)?.strip_prefix(" = "))
+            };
+            let (Some(password), Some(stored), Some(verify)) =
+                (field("Password"), field("Stored"), field("Verify"))
+            else {
+                continue;
+            };
+            out.push((unquote(password), stored.to_owned(), verify == "OK"));
+        }
+        assert!(out.len() > 90, "{} bcrypt vectors", out.len());
+        out
+    }
+
+    /// A quoted vector value: `\\`, `\"` and `\xNN` escapes.
+    fn unquote(value: &str) -> Vec<u8> {
+        let inner = value.strip_prefix('"').and_then(|v| v.strip_suffix('"'));
+        let bytes = inner.expect("quoted").as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'\\' && bytes[i + 1] == b'x' {
+                let hex = std::str::from_utf8(&bytes[i + 2..i + 4]).expect("ascii");
+                out.push(u8::from_str_radix(hex, 16).expect("hex"));
+                i += 4;
+            } else if bytes[i] == b'\\' {
+                out.push(bytes[i + 1]);
+                i += 2;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        out
+    }
+
+    /// Both paths, the CPU's (BMI1 where it has it) and the portable loop forced, against
+    /// the independent vectors.
+    #[test]
+    fn both_paths_agree_with_the_vectors() {
+        for (password, stored, ok) in vectors() {
+            let Ok(StoredHash::Bcrypt(hash)) = StoredHash::parse(&stored) else {
+                panic!("{stored} does not parse as bcrypt");
+            };
+            for cpu in [true, false] {
+                assert_eq!(
+                    hash.matches_on(&password, cpu),
+                    ok,
+                    "{stored} {password:x?} cpu {cpu}"
+                );
+            }
+        }
     }
 }

@@ -11,6 +11,8 @@ mod des;
 pub mod descrypt;
 pub mod digest;
 mod eksblowfish;
+#[cfg(target_arch = "x86_64")]
+mod eksblowfish_bmi1;
 pub mod md5crypt;
 pub mod passlib_pbkdf2;
 pub mod pbkdf2;
