@@ -132,8 +132,10 @@ fn lane_groups(jobs: &[Job], cost: impl Fn(&Job) -> u32) -> Vec<Unit> {
     units
 }
 
-/// Runs every unit on scoped threads (one per available core, at most one per unit), each
-/// taking the next unit as it finishes one; the answers in the units' order.
+/// Runs every unit on the calling thread and scoped threads (one thread per available core,
+/// at most one per unit), each taking the next unit as it finishes one; the answers in the
+/// units' order. The caller works too rather than waiting, so the batch never has more
+/// threads ready to run than cores.
 fn run_units(units: &[Unit], run: impl Fn(&Unit) -> Done + Sync) -> Vec<Done> {
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
@@ -142,31 +144,28 @@ fn run_units(units: &[Unit], run: impl Fn(&Unit) -> Done + Sync) -> Vec<Done> {
         return units.iter().map(&run).collect();
     }
     let next = AtomicUsize::new(0);
+    let work = || {
+        let mut answered = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(unit) = units.get(i) else {
+                break answered;
+            };
+            answered.push((i, run(unit)));
+        }
+    };
     let mut done: Vec<Option<Done>> = (0..units.len()).map(|_| None).collect();
     std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut answered = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(unit) = units.get(i) else {
-                            break answered;
-                        };
-                        answered.push((i, run(unit)));
-                    }
-                })
-            })
-            .collect();
-        for worker in workers {
-            match worker.join() {
-                Ok(answered) => {
-                    for (i, answer) in answered {
-                        done[i] = Some(answer);
-                    }
-                }
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut answered = work();
+        for helper in helpers {
+            match helper.join() {
+                Ok(more) => answered.extend(more),
                 Err(panic) => std::panic::resume_unwind(panic),
             }
+        }
+        for (i, answer) in answered {
+            done[i] = Some(answer);
         }
     });
     done.into_iter()
