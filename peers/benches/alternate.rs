@@ -62,7 +62,11 @@ fn bcrypt(rounds: usize) {
             .crypt(PASSWORD, &format!("$2b${cost:02}$WhZaWhZaWhZaWhZaWhZaWe"))
             .unwrap();
         policy.verify(&stored, PASSWORD).unwrap();
-        let rounds = if cost == 12 { rounds.div_ceil(8) } else { rounds };
+        let rounds = if cost == 12 {
+            rounds.div_ceil(8)
+        } else {
+            rounds
+        };
         let times = alternate(
             rounds,
             || {
