@@ -146,6 +146,15 @@ impl StoredHash {
         }
     }
 
+    /// What a PBKDF2 hash asks of PBKDF2, for a batch; `None` for the other schemes.
+    pub(crate) fn pbkdf2_task(&self) -> Option<crate::scheme::pbkdf2_engine::Task<'_>> {
+        match self {
+            Self::Pbkdf2(h) => Some(h.task()),
+            Self::PasslibPbkdf2(h) => Some(h.task()),
+            _ => None,
+        }
+    }
+
     /// Recomputes the digest for `password` and compares it in constant time. No policy is
     /// applied here: callers go through [`Policy`](crate::Policy). An error is never a
     /// verdict: the memory-hard schemes report a failed allocation as

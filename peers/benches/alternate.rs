@@ -1,17 +1,21 @@
 //! Two candidates taken in turn in one process, for the comparisons criterion's back-to-back
 //! groups measure too loosely on a shared machine: passgate's bcrypt beside libxcrypt's, and
-//! `verify_many` beside one-by-one `verify`. Each round times one call of each; the report
+//! `verify_many` beside one-by-one `verify` (16 bcrypt hashes; 16 PBKDF2 hashes of SFTPGo's
+//! form, made by OpenSSL, each hash on one thread and on all). Each round times one call of each; the report
 //! gives the fastest and the median of each candidate and their ratios.
 //!
-//! `cargo bench -p passgate-peers --bench alternate [-- bcrypt|batch] [--rounds N]`; pin the
-//! bcrypt comparison to one core (`taskset -c 1`), and leave the batch one both cores.
+//! `cargo bench -p passgate-peers --bench alternate [-- bcrypt|batch|pbkdf2] [--rounds N]`;
+//! pin the bcrypt comparison to one core (`taskset -c 1`), and leave the batches both cores
+//! (pinned, they measure what one core gains).
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::hint::black_box;
 use std::time::Instant;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use passgate::Policy;
-use passgate_peers::Libxcrypt;
+use passgate_peers::{Libxcrypt, MessageDigest, openssl_pbkdf2};
 
 const PASSWORD: &[u8] = b"correct horse battery staple";
 
@@ -116,6 +120,53 @@ fn batch(rounds: usize) {
     );
 }
 
+/// 16 SFTPGo-form PBKDF2 hashes of one HMAC hash and iteration count (digests by OpenSSL):
+/// one by one, and through `verify_many`.
+fn pbkdf2(rounds: usize) {
+    let policy = Policy::default();
+    for (ident, digest, iterations, out_len) in [
+        ("pbkdf2-sha256", MessageDigest::sha256(), 50_000u32, 32),
+        ("pbkdf2-sha1", MessageDigest::sha1(), 50_000, 20),
+        ("pbkdf2-sha1", MessageDigest::sha1(), 50_000, 32),
+    ] {
+        let stored: Vec<String> = (0..16)
+            .map(|i| {
+                let salt = format!("salt{i:02}E86a9YMX3zC7");
+                let mut out = vec![0u8; out_len];
+                openssl_pbkdf2(
+                    digest,
+                    PASSWORD,
+                    salt.as_bytes(),
+                    iterations as usize,
+                    &mut out,
+                );
+                format!("${ident}${iterations}${salt}${}", STANDARD.encode(&out))
+            })
+            .collect();
+        let pairs: Vec<(&str, &[u8])> = stored.iter().map(|s| (s.as_str(), PASSWORD)).collect();
+        let times = alternate(
+            rounds,
+            || {
+                for (s, p) in &pairs {
+                    policy.verify(black_box(s), black_box(p)).unwrap();
+                }
+            },
+            || {
+                let results = policy.verify_many(black_box(&pairs));
+                assert!(results.iter().all(Result::is_ok));
+            },
+        );
+        report(
+            &format!(
+                "16 x {ident} {iterations} ({out_len}-byte output) on {} threads, {rounds} rounds",
+                std::thread::available_parallelism().map_or(1, usize::from)
+            ),
+            ["one by one", "verify_many"],
+            times,
+        );
+    }
+}
+
 fn main() {
     let mut rounds = 40;
     let mut which = Vec::new();
@@ -140,5 +191,8 @@ fn main() {
     }
     if wants("batch") {
         batch(rounds);
+    }
+    if wants("pbkdf2") {
+        pbkdf2(rounds);
     }
 }

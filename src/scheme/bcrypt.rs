@@ -240,8 +240,16 @@ pub(crate) mod tests {
     /// `vectors/bcrypt.txt` (made by libxcrypt and pyca/bcrypt, see `vectors/gen/`): each
     /// record's password, stored string and whether it verifies.
     pub(crate) fn vectors() -> Vec<(Vec<u8>, String, bool)> {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/bcrypt.txt");
-        let text = std::fs::read_to_string(path).expect("vectors/bcrypt.txt");
+        let out = vectors_of("bcrypt.txt");
+        assert!(out.len() > 90, "{} bcrypt vectors", out.len());
+        out
+    }
+
+    /// `(password, stored, verifies)` of every record of `vectors/FILE` that says whether
+    /// it verifies.
+    pub(crate) fn vectors_of(file: &str) -> Vec<(Vec<u8>, String, bool)> {
+        let path = format!("{}/vectors/{file}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).expect(&path);
         let mut out = Vec::new();
         for record in text.split("\n\n") {
             let field = |key: &str| {
@@ -256,7 +264,6 @@ pub(crate) mod tests {
             };
             out.push((unquote(password), stored.to_owned(), verify == "OK"));
         }
-        assert!(out.len() > 90, "{} bcrypt vectors", out.len());
         out
     }
 

@@ -16,7 +16,7 @@ mod eksblowfish_bmi1;
 pub mod md5crypt;
 pub mod passlib_pbkdf2;
 pub mod pbkdf2;
-mod pbkdf2_engine;
+pub(crate) mod pbkdf2_engine;
 #[cfg(target_arch = "x86_64")]
 mod pbkdf2_shani;
 pub mod shacrypt;

@@ -35,7 +35,7 @@ use core::num::NonZeroU32;
 use zeroize::Zeroizing;
 
 use super::compress::{Sha1, Sha256, Sha512};
-use super::pbkdf2_engine::pbkdf2;
+use super::pbkdf2_engine::{Hmac, Task, pbkdf2};
 use super::{Redacted, Scheme, split_fields};
 use crate::ct::digests_equal;
 use crate::encoding::{ab64_decode, ab64_encode, parse_decimal};
@@ -149,6 +149,20 @@ impl PasslibPbkdf2Hash {
 
     fn checksum(&self) -> &[u8] {
         &self.checksum[..self.variant.digest_len()]
+    }
+
+    /// What this hash asks of PBKDF2, for a batch ([`tasks_match`](super::pbkdf2_engine::tasks_match)).
+    pub(crate) fn task(&self) -> Task<'_> {
+        Task {
+            hmac: match self.variant {
+                PasslibPbkdf2Variant::Sha1 => Hmac::Sha1,
+                PasslibPbkdf2Variant::Sha256 => Hmac::Sha256,
+                PasslibPbkdf2Variant::Sha512 => Hmac::Sha512,
+            },
+            iterations: self.rounds.get(),
+            salt: &self.salt,
+            stored: self.checksum(),
+        }
     }
 
     pub(crate) fn matches(&self, password: &[u8]) -> bool {

@@ -9,7 +9,7 @@ use core::num::NonZeroU32;
 use zeroize::Zeroizing;
 
 use super::compress::{Sha1, Sha256, Sha512};
-use super::pbkdf2_engine::pbkdf2;
+use super::pbkdf2_engine::{Hmac, Task, pbkdf2};
 use super::{Redacted, Scheme, split_fields};
 use crate::ct::digests_equal;
 use crate::encoding::{LenientBase64, parse_decimal};
@@ -162,6 +162,20 @@ impl Pbkdf2Hash {
     /// policies cap.
     pub fn work(&self) -> u64 {
         u64::from(self.iterations()) * self.digest_len().div_ceil(self.variant.block_len()) as u64
+    }
+
+    /// What this hash asks of PBKDF2, for a batch ([`tasks_match`](super::pbkdf2_engine::tasks_match)).
+    pub(crate) fn task(&self) -> Task<'_> {
+        Task {
+            hmac: match self.variant {
+                Pbkdf2Variant::Sha1 => Hmac::Sha1,
+                Pbkdf2Variant::Sha256 | Pbkdf2Variant::B64SaltSha256 => Hmac::Sha256,
+                Pbkdf2Variant::Sha512 => Hmac::Sha512,
+            },
+            iterations: self.iterations.get(),
+            salt: self.salt.bytes(),
+            stored: self.digest.bytes(),
+        }
     }
 
     pub(crate) fn matches(&self, password: &[u8]) -> bool {

@@ -5,11 +5,12 @@
 
 #![forbid(unsafe_code)]
 
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::compress::{Compress, Sha1, Sha256, Sha512, finish};
 #[cfg(target_arch = "x86_64")]
 use super::pbkdf2_shani;
+use crate::ct::digests_equal;
 
 /// A hash PBKDF2 runs on, with the CPU-specific chain it may have.
 pub(crate) trait Pbkdf2Digest: Compress {
@@ -21,6 +22,17 @@ pub(crate) trait Pbkdf2Digest: Compress {
         _u1: &Self::State,
         _iterations: u32,
     ) -> Option<Self::State> {
+        None
+    }
+
+    /// [`cpu_chain`](Self::cpu_chain) for two chains of the same length at once, interleaved
+    /// in one thread; `None` when this CPU has no such chain for this hash.
+    fn cpu_chain_pair(
+        _inner: [&Self::State; 2],
+        _outer: [&Self::State; 2],
+        _u1: [&Self::State; 2],
+        _iterations: u32,
+    ) -> Option<[Self::State; 2]> {
         None
     }
 }
@@ -35,6 +47,16 @@ impl Pbkdf2Digest for Sha1 {
     ) -> Option<[u32; 5]> {
         pbkdf2_shani::sha1(inner, outer, u1, iterations)
     }
+
+    #[cfg(target_arch = "x86_64")]
+    fn cpu_chain_pair(
+        inner: [&[u32; 5]; 2],
+        outer: [&[u32; 5]; 2],
+        u1: [&[u32; 5]; 2],
+        iterations: u32,
+    ) -> Option<[[u32; 5]; 2]> {
+        pbkdf2_shani::sha1_pair(inner, outer, u1, iterations)
+    }
 }
 
 impl Pbkdf2Digest for Sha256 {
@@ -46,6 +68,16 @@ impl Pbkdf2Digest for Sha256 {
         iterations: u32,
     ) -> Option<[u32; 8]> {
         pbkdf2_shani::sha256(inner, outer, u1, iterations)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    fn cpu_chain_pair(
+        inner: [&[u32; 8]; 2],
+        outer: [&[u32; 8]; 2],
+        u1: [&[u32; 8]; 2],
+        iterations: u32,
+    ) -> Option<[[u32; 8]; 2]> {
+        pbkdf2_shani::sha256_pair(inner, outer, u1, iterations)
     }
 }
 
@@ -110,45 +142,150 @@ pub(crate) fn pbkdf2<H: Pbkdf2Digest>(
     iterations: u32,
     out: &mut [u8],
 ) {
-    derive::<H>(password, salt, iterations, out, true);
+    derive::<H>(
+        &mut [Job {
+            password,
+            salt,
+            out,
+        }],
+        iterations,
+        true,
+    );
 }
 
-/// [`pbkdf2`], with the CPU's chain when `cpu_chain` is set and the CPU has one, else the
-/// portable loop.
-fn derive<H: Pbkdf2Digest>(
-    password: &[u8],
-    salt: &[u8],
-    iterations: u32,
-    out: &mut [u8],
-    cpu_chain: bool,
-) {
-    let key = HmacKey::<H>::new(password);
+/// One PBKDF2 computation of a batch: the password, the salt and the output to fill.
+pub(crate) struct Job<'a> {
+    pub(crate) password: &'a [u8],
+    pub(crate) salt: &'a [u8],
+    pub(crate) out: &'a mut [u8],
+}
+
+/// [`pbkdf2`] of every job, all with `iterations` (≥ 1). Each output block of each job is a
+/// chain of its own; where the CPU can interleave two chains in one thread, they run two at
+/// a time (the blocks of one long output, or the jobs of a batch).
+pub(crate) fn pbkdf2_many<H: Pbkdf2Digest>(jobs: &mut [Job<'_>], iterations: u32) {
+    derive::<H>(jobs, iterations, true);
+}
+
+/// The HMAC hash of a stored PBKDF2 hash.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Hmac {
+    Sha1,
+    Sha256,
+    Sha512,
+}
+
+/// What a stored PBKDF2 hash asks of PBKDF2: the HMAC hash, the iterations, the salt, and
+/// the stored output (whose length is the output's).
+pub(crate) struct Task<'a> {
+    pub(crate) hmac: Hmac,
+    pub(crate) iterations: u32,
+    pub(crate) salt: &'a [u8],
+    pub(crate) stored: &'a [u8],
+}
+
+/// Whether each task's output for its password is its stored output, compared in constant
+/// time; the tasks share one HMAC hash and iteration count, and run as one
+/// [`pbkdf2_many`] batch.
+pub(crate) fn tasks_match(tasks: &[(Task<'_>, &[u8])]) -> Vec<bool> {
+    let Some((first, _)) = tasks.first() else {
+        return Vec::new();
+    };
+    let (hmac, iterations) = (first.hmac, first.iterations);
+    debug_assert!(
+        tasks
+            .iter()
+            .all(|(t, _)| t.hmac == hmac && t.iterations == iterations)
+    );
+    let mut outs: Vec<Zeroizing<Vec<u8>>> = tasks
+        .iter()
+        .map(|(t, _)| Zeroizing::new(vec![0u8; t.stored.len()]))
+        .collect();
+    let mut jobs: Vec<Job<'_>> = tasks
+        .iter()
+        .zip(outs.iter_mut())
+        .map(|((t, password), out)| Job {
+            password,
+            salt: t.salt,
+            out: out.as_mut_slice(),
+        })
+        .collect();
+    match hmac {
+        Hmac::Sha1 => pbkdf2_many::<Sha1>(&mut jobs, iterations),
+        Hmac::Sha256 => pbkdf2_many::<Sha256>(&mut jobs, iterations),
+        Hmac::Sha512 => pbkdf2_many::<Sha512>(&mut jobs, iterations),
+    }
+    drop(jobs);
+    tasks
+        .iter()
+        .zip(&outs)
+        .map(|((t, _), out)| digests_equal(out, t.stored))
+        .collect()
+}
+
+/// [`pbkdf2_many`], with the CPU's chains when `cpu_chain` is set and the CPU has them, else
+/// the portable loop.
+fn derive<H: Pbkdf2Digest>(jobs: &mut [Job<'_>], iterations: u32, cpu_chain: bool) {
+    let keys: Vec<HmacKey<H>> = jobs.iter().map(|j| HmacKey::new(j.password)).collect();
     let size = H::ZERO.as_ref().len();
     let mut block = padded_block::<H>();
-    for (index, chunk) in out.chunks_mut(H::OUT).enumerate() {
-        let counter = (index as u32 + 1).to_be_bytes();
-        // U1 = HMAC(salt || INT(i)).
-        let mut inner = finish::<H>(key.inner, size, &[salt, &counter]);
-        H::write_out(&inner, &mut block.as_mut()[..H::OUT]);
-        inner.zeroize();
-        let mut u = key.outer;
-        H::compress(&mut u, &block);
-        let fast = if cpu_chain && iterations > 1 {
+    // Every output block: its job, its index in the job's output, and U1 = HMAC(salt ||
+    // INT(index + 1)).
+    let mut chains: Vec<(usize, usize, H::State)> = Vec::new();
+    for (j, job) in jobs.iter().enumerate() {
+        for index in 0..job.out.len().div_ceil(H::OUT) {
+            let counter = (index as u32 + 1).to_be_bytes();
+            let mut inner = finish::<H>(keys[j].inner, size, &[job.salt, &counter]);
+            H::write_out(&inner, &mut block.as_mut()[..H::OUT]);
+            inner.zeroize();
+            let mut u = keys[j].outer;
+            H::compress(&mut u, &block);
+            chains.push((j, index, u));
+        }
+    }
+    let mut accs: Vec<H::State> = chains.iter().map(|c| c.2).collect();
+    let cpu_chain = cpu_chain && iterations > 1;
+    let mut i = 0;
+    while i < chains.len() {
+        if cpu_chain && let [(a, _, ua), (b, _, ub), ..] = chains[i..] {
+            let (ka, kb) = (&keys[a], &keys[b]);
+            let pair = H::cpu_chain_pair(
+                [&ka.inner, &kb.inner],
+                [&ka.outer, &kb.outer],
+                [&ua, &ub],
+                iterations,
+            );
+            if let Some([acc_a, acc_b]) = pair {
+                (accs[i], accs[i + 1]) = (acc_a, acc_b);
+                i += 2;
+                continue;
+            }
+        }
+        let (j, _, u) = chains[i];
+        let key = &keys[j];
+        let fast = if cpu_chain {
             H::cpu_chain(&key.inner, &key.outer, &u, iterations)
         } else {
             None
         };
-        let mut acc = match fast {
+        accs[i] = match fast {
             Some(acc) => acc,
-            None => chain::<H>(&key, &mut block, u, iterations),
+            None => chain::<H>(key, &mut block, u, iterations),
         };
-        let mut acc_bytes = H::ZERO;
-        H::write_out(&acc, &mut acc_bytes.as_mut()[..H::OUT]);
-        chunk.copy_from_slice(&acc_bytes.as_ref()[..chunk.len()]);
+        i += 1;
+    }
+    let mut acc_bytes = H::ZERO;
+    for ((j, index, u), acc) in chains.iter_mut().zip(accs.iter_mut()) {
+        H::write_out(acc, &mut acc_bytes.as_mut()[..H::OUT]);
+        let chunk = jobs[*j].out.chunks_mut(H::OUT).nth(*index);
+        if let Some(chunk) = chunk {
+            let n = chunk.len();
+            chunk.copy_from_slice(&acc_bytes.as_ref()[..n]);
+        }
         u.zeroize();
         acc.zeroize();
-        acc_bytes.zeroize();
     }
+    acc_bytes.zeroize();
     block.zeroize();
 }
 
@@ -190,7 +327,12 @@ mod tests {
             ::pbkdf2::pbkdf2_hmac::<D>(pw, salt, iterations, &mut theirs);
             for cpu_chain in [true, false] {
                 let mut ours = vec![0u8; out_len];
-                derive::<H>(pw, salt, iterations, &mut ours, cpu_chain);
+                let job = Job {
+                    password: pw,
+                    salt,
+                    out: &mut ours,
+                };
+                derive::<H>(&mut [job], iterations, cpu_chain);
                 assert_eq!(
                     ours, theirs,
                     "pw {pw_len} salt {salt_len} it {iterations} out {out_len} cpu {cpu_chain}"
@@ -202,6 +344,37 @@ mod tests {
                 for (iterations, out_len) in [(1, 1), (2, 20), (3, 32), (5, 64), (7, 65), (2, 256)]
                 {
                     agree(pw_len, salt_len, iterations, out_len);
+                }
+            }
+        }
+        // Batches: every job's blocks, paired across jobs where the CPU pairs chains.
+        for iterations in [1, 2, 3, 1000] {
+            for count in [1, 2, 3, 5] {
+                let specs: Vec<(usize, usize, usize)> = (0..count)
+                    .map(|k| (k * 37 % 130, k * 11 % 60, [20, 32, 64, 65, 1][k % 5]))
+                    .collect();
+                let mut outs: Vec<Vec<u8>> = specs.iter().map(|s| vec![0u8; s.2]).collect();
+                for cpu_chain in [true, false] {
+                    let mut jobs: Vec<Job<'_>> = specs
+                        .iter()
+                        .zip(outs.iter_mut())
+                        .map(|(&(pw, salt, _), out)| Job {
+                            password: &bytes[..pw],
+                            salt: &bytes[150..150 + salt],
+                            out,
+                        })
+                        .collect();
+                    derive::<H>(&mut jobs, iterations, cpu_chain);
+                    for (&(pw, salt, len), ours) in specs.iter().zip(&outs) {
+                        let mut theirs = vec![0u8; len];
+                        ::pbkdf2::pbkdf2_hmac::<D>(
+                            &bytes[..pw],
+                            &bytes[150..150 + salt],
+                            iterations,
+                            &mut theirs,
+                        );
+                        assert_eq!(ours, &theirs, "batch of {count}, it {iterations}");
+                    }
                 }
             }
         }

@@ -4,7 +4,7 @@
 //! layout plus constant padding words, and the XOR of the outputs in the same layout. The HMAC
 //! key states come from the portable code and are converted in once.
 //!
-//! This module is the crate's one CPU-feature dispatch: each public function checks the CPU,
+//! This module is a CPU-feature dispatch: each public function checks the CPU,
 //! then makes the one `unsafe` call into its `#[target_feature]` chain. That is why it carries
 //! no `#![forbid(unsafe_code)]` (a `forbid` cannot be lifted for one call, E0453) and relies on
 //! the workspace's `deny` instead; `tests/unsafe_policy.rs` holds the list of such calls.
@@ -57,6 +57,41 @@ pub(super) fn sha1(
     #[allow(unsafe_code)]
     // SAFETY: `sha_ni()` found sha, sse2, ssse3 and sse4.1, the features `sha1_chain` uses.
     let acc = unsafe { sha1_chain(inner, outer, u1, iterations) };
+    Some(acc)
+}
+
+/// [`sha256`] for two chains of the same length at once, interleaved in one thread: each
+/// `sha256rnds2` waits for the one before it in its own chain, so the other chain's fill
+/// the gaps. `None` when the CPU lacks the SHA extensions.
+pub(super) fn sha256_pair(
+    inner: [&[u32; 8]; 2],
+    outer: [&[u32; 8]; 2],
+    u1: [&[u32; 8]; 2],
+    iterations: u32,
+) -> Option<[[u32; 8]; 2]> {
+    if !sha_ni() {
+        return None;
+    }
+    #[allow(unsafe_code)]
+    // SAFETY: `sha_ni()` found sha, sse2, ssse3 and sse4.1, the features `sha256_chains` uses.
+    let acc = unsafe { sha256_chains(inner, outer, u1, iterations) };
+    Some(acc)
+}
+
+/// [`sha1`] for two chains of the same length at once, interleaved in one thread; `None`
+/// when the CPU lacks the SHA extensions.
+pub(super) fn sha1_pair(
+    inner: [&[u32; 5]; 2],
+    outer: [&[u32; 5]; 2],
+    u1: [&[u32; 5]; 2],
+    iterations: u32,
+) -> Option<[[u32; 5]; 2]> {
+    if !sha_ni() {
+        return None;
+    }
+    #[allow(unsafe_code)]
+    // SAFETY: `sha_ni()` found sha, sse2, ssse3 and sse4.1, the features `sha1_chains` uses.
+    let acc = unsafe { sha1_chains(inner, outer, u1, iterations) };
     Some(acc)
 }
 
@@ -238,6 +273,28 @@ fn sha256_chain(inner: &[u32; 8], outer: &[u32; 8], u1: &[u32; 8], iterations: u
     acc.store()
 }
 
+#[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
+fn sha256_chains(
+    inner: [&[u32; 8]; 2],
+    outer: [&[u32; 8]; 2],
+    u1: [&[u32; 8]; 2],
+    iterations: u32,
+) -> [[u32; 8]; 2] {
+    let (i0, o0) = (Key256::load(inner[0]), Key256::load(outer[0]));
+    let (i1, o1) = (Key256::load(inner[1]), Key256::load(outer[1]));
+    let (mut acc0, mut acc1) = (State256::load(u1[0]), State256::load(u1[1]));
+    let (mut u0, mut u1) = (acc0.sub(o0.state), acc1.sub(o1.state));
+    for _ in 1..iterations {
+        let t0 = compress256(&i0, u0, &o0);
+        let t1 = compress256(&i1, u1, &o1);
+        u0 = compress256(&o0, t0, &i0);
+        u1 = compress256(&o1, t1, &i1);
+        acc0 = acc0.xor(u0.add(o0.state));
+        acc1 = acc1.xor(u1.add(o1.state));
+    }
+    [acc0.store(), acc1.store()]
+}
+
 /// A SHA-1 state as `sha1rnds4` holds it: lanes 3..0 = A, B, C, D, and E in lane 3 of a second
 /// register whose other lanes are zero.
 #[derive(Clone, Copy)]
@@ -370,4 +427,26 @@ fn sha1_chain(inner: &[u32; 5], outer: &[u32; 5], u1: &[u32; 5], iterations: u32
         acc = acc.xor(u);
     }
     acc.store()
+}
+
+#[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
+fn sha1_chains(
+    inner: [&[u32; 5]; 2],
+    outer: [&[u32; 5]; 2],
+    u1: [&[u32; 5]; 2],
+    iterations: u32,
+) -> [[u32; 5]; 2] {
+    let (i0, o0) = (State160::load(inner[0]), State160::load(outer[0]));
+    let (i1, o1) = (State160::load(inner[1]), State160::load(outer[1]));
+    let (mut u0, mut u1) = (State160::load(u1[0]), State160::load(u1[1]));
+    let (mut acc0, mut acc1) = (u0, u1);
+    for _ in 1..iterations {
+        let t0 = compress160(i0, u0);
+        let t1 = compress160(i1, u1);
+        u0 = compress160(o0, t0);
+        u1 = compress160(o1, t1);
+        acc0 = acc0.xor(u0);
+        acc1 = acc1.xor(u1);
+    }
+    [acc0.store(), acc1.store()]
 }
