@@ -96,6 +96,11 @@ fn batch(rounds: usize) {
     let stored: Vec<String> = (0..16)
         .map(|i| xc.crypt(PASSWORD, &format!("$2b$08${i:.<21}e")).unwrap())
         .collect();
+    one_by_one_and_many(&stored, "bcrypt cost 8", rounds);
+}
+
+/// `stored` (each of `PASSWORD`) verified one by one, and through `verify_many`.
+fn one_by_one_and_many(stored: &[String], what: &str, rounds: usize) {
     let pairs: Vec<(&str, &[u8])> = stored.iter().map(|s| (s.as_str(), PASSWORD)).collect();
     let policy = Policy::default();
     let times = alternate(
@@ -112,7 +117,8 @@ fn batch(rounds: usize) {
     );
     report(
         &format!(
-            "16 x bcrypt cost 8 on {} threads, {rounds} rounds",
+            "{} x {what} on {} threads, {rounds} rounds",
+            pairs.len(),
             std::thread::available_parallelism().map_or(1, usize::from)
         ),
         ["one by one", "verify_many"],
@@ -123,7 +129,6 @@ fn batch(rounds: usize) {
 /// 16 SFTPGo-form PBKDF2 hashes of one HMAC hash and iteration count (digests by OpenSSL):
 /// one by one, and through `verify_many`.
 fn pbkdf2(rounds: usize) {
-    let policy = Policy::default();
     for (ident, digest, iterations, out_len) in [
         ("pbkdf2-sha256", MessageDigest::sha256(), 50_000u32, 32),
         ("pbkdf2-sha1", MessageDigest::sha1(), 50_000, 20),
@@ -143,27 +148,8 @@ fn pbkdf2(rounds: usize) {
                 format!("${ident}${iterations}${salt}${}", STANDARD.encode(&out))
             })
             .collect();
-        let pairs: Vec<(&str, &[u8])> = stored.iter().map(|s| (s.as_str(), PASSWORD)).collect();
-        let times = alternate(
-            rounds,
-            || {
-                for (s, p) in &pairs {
-                    policy.verify(black_box(s), black_box(p)).unwrap();
-                }
-            },
-            || {
-                let results = policy.verify_many(black_box(&pairs));
-                assert!(results.iter().all(Result::is_ok));
-            },
-        );
-        report(
-            &format!(
-                "16 x {ident} {iterations} ({out_len}-byte output) on {} threads, {rounds} rounds",
-                std::thread::available_parallelism().map_or(1, usize::from)
-            ),
-            ["one by one", "verify_many"],
-            times,
-        );
+        let what = format!("{ident} {iterations} ({out_len}-byte output)");
+        one_by_one_and_many(&stored, &what, rounds);
     }
 }
 
