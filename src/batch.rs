@@ -26,7 +26,8 @@ enum Unit {
     /// PBKDF2 pairs of one HMAC hash and iteration count (indexes into the batch's PBKDF2
     /// pairs), run as one batch of chains.
     Pbkdf2(Vec<usize>),
-    /// A pair of another scheme, or a custom one: verified on its own.
+    /// A pair of another scheme, or a custom one (an index into the batch's other pairs):
+    /// completed on its own.
     One(usize),
 }
 
@@ -67,6 +68,8 @@ impl Policy {
         let mut jobs: Vec<Job> = Vec::new();
         // (pair index, hash) of every admitted PBKDF2 pair.
         let mut pbkdf2s: Vec<(usize, StoredHash)> = Vec::new();
+        // (pair index, what `admit` returned) of every other admitted pair.
+        let mut others: Vec<(usize, Admitted<'_>)> = Vec::new();
         let mut units: Vec<Unit> = Vec::new();
         for (i, (stored, password)) in pairs.iter().enumerate() {
             // The same first steps as `verify`: password checks, parsing, limits.
@@ -82,7 +85,10 @@ impl Policy {
                 Ok(Admitted::Hash(hash)) if hash.pbkdf2_task().is_some() => {
                     pbkdf2s.push((i, hash));
                 }
-                Ok(_) => units.push(Unit::One(i)),
+                Ok(admitted) => {
+                    units.push(Unit::One(others.len()));
+                    others.push((i, admitted));
+                }
             }
         }
         let bcrypt = |job: &Job| &bcrypts[job.pair].1;
@@ -107,7 +113,10 @@ impl Policy {
                     .collect();
                 Done::Pbkdf2(tasks_match(&tasks))
             }
-            Unit::One(i) => Done::One(self.verify(pairs[*i].0, pairs[*i].1)),
+            Unit::One(k) => {
+                let (i, admitted) = &others[*k];
+                Done::One(self.complete(admitted, pairs[*i].0, pairs[*i].1))
+            }
         };
         let done = run_units(&units, run);
 
@@ -125,7 +134,7 @@ impl Policy {
                         results[*i] = Some(self.verdict(hash, pairs[*i].1, matched));
                     }
                 }
-                (Unit::One(i), Done::One(result)) => results[*i] = Some(result),
+                (Unit::One(k), Done::One(result)) => results[others[*k].0] = Some(result),
                 _ => unreachable!("each unit is answered in its own kind"),
             }
         }

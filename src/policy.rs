@@ -299,7 +299,7 @@ impl Policy {
     /// [`VerifyError::ResourceExhausted`]: no verdict, never a mismatch.
     pub fn verify(&self, stored: &str, password: &[u8]) -> Result<Verified, VerifyError> {
         let admitted = self.admit(stored, password)?;
-        self.complete(admitted, stored, password)
+        self.complete(&admitted, stored, password)
     }
 
     /// [`verify`](Self::verify) up to the digest: the password checks, parsing and the
@@ -327,16 +327,13 @@ impl Policy {
     /// The rest of [`verify`](Self::verify) after [`admit`](Self::admit).
     pub(crate) fn complete(
         &self,
-        admitted: Admitted<'_>,
+        admitted: &Admitted<'_>,
         stored: &str,
         password: &[u8],
     ) -> Result<Verified, VerifyError> {
         match admitted {
-            Admitted::Hash(hash) => {
-                let matched = hash.matches(password)?;
-                self.verdict(&hash, password, matched)
-            }
-            Admitted::Custom(custom) => self.verify_custom(custom, stored, password),
+            Admitted::Hash(hash) => self.complete_hash(hash, password),
+            Admitted::Custom(custom) => self.verify_custom(*custom, stored, password),
         }
     }
 
@@ -404,6 +401,11 @@ impl Policy {
     pub fn verify_hash(&self, hash: &StoredHash, password: &[u8]) -> Result<Verified, VerifyError> {
         self.check_password(password)?;
         self.admit_hash(hash, password)?;
+        self.complete_hash(hash, password)
+    }
+
+    /// The digest of an admitted built-in hash, and the answer.
+    fn complete_hash(&self, hash: &StoredHash, password: &[u8]) -> Result<Verified, VerifyError> {
         let matched = hash.matches(password)?;
         self.verdict(hash, password, matched)
     }
